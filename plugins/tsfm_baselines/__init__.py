@@ -1,0 +1,1 @@
+"""Built-in baseline backbones: naive, seasonal_naive, linear (RLinear/DLinear)."""

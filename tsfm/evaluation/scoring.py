@@ -1,0 +1,73 @@
+"""Scoring a model over every window of a dataset (all ranks, no window dropped)."""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+
+@torch.no_grad()
+def score_loader(model: Any, loader: DataLoader, accelerator: Any = None) -> dict[str, float]:
+    """MSE and MAE over every observed target value of every window.
+
+    Per-window error sums are gathered with `gather_for_metrics`, which drops the
+    duplicates a distributed sampler adds to even out the last batch."""
+    was_training = model.training
+    model.eval()
+    totals = torch.zeros(3, dtype=torch.float64)
+    windows = 0
+    for batch in loader:
+        if accelerator is None:
+            device = next((p.device for p in model.parameters()), torch.device("cpu"))
+            batch = {k: v.to(device) for k, v in batch.items()}
+        output = model(batch)
+        target = batch["future_values"]
+        mask = batch.get("future_observed_mask", ~torch.isnan(target)).bool()
+        prediction = output.prediction[:, : target.shape[1]]
+        diff = torch.where(mask, prediction - target, torch.zeros_like(prediction))
+        per_window = torch.stack(
+            [diff.pow(2).flatten(1).sum(1), diff.abs().flatten(1).sum(1), mask.flatten(1).sum(1).to(diff.dtype)],
+            dim=1,
+        )
+        if accelerator is not None:
+            per_window = accelerator.gather_for_metrics(per_window)
+        totals += per_window.double().sum(0).cpu()
+        windows += per_window.shape[0]
+    model.train(was_training)
+    count = max(totals[2].item(), 1.0)
+    return {"mse": totals[0].item() / count, "mae": totals[1].item() / count, "windows": windows}
+
+
+def score_dataset(model: Any, dataset: Dataset, batch_size: int = 256) -> dict[str, float]:
+    loader = DataLoader(dataset, batch_size=batch_size, shuffle=False)
+    return score_loader(model, loader)
+
+
+@torch.no_grad()
+def predict_dataset(
+    model: Any,
+    dataset: Dataset,
+    batch_size: int = 256,
+    indices: Sequence[int] | None = None,
+    quantile_levels: Sequence[float] | None = None,
+) -> dict[str, np.ndarray]:
+    """Predictions for (a subset of) windows: past, target, prediction [N, ., C] and
+    quantiles [N, H, C, Q] when requested."""
+    subset = torch.utils.data.Subset(dataset, list(indices)) if indices is not None else dataset
+    loader = DataLoader(subset, batch_size=batch_size, shuffle=False)
+    model.eval()
+    device = next((p.device for p in model.parameters()), torch.device("cpu"))
+    parts: dict[str, list[np.ndarray]] = {"past": [], "target": [], "prediction": [], "quantiles": []}
+    for batch in loader:
+        batch = {k: v.to(device) for k, v in batch.items()}
+        output = model(batch, quantile_levels=quantile_levels)
+        horizon = batch["future_values"].shape[1]
+        parts["past"].append(batch["past_values"].cpu().numpy())
+        parts["target"].append(batch["future_values"].cpu().numpy())
+        parts["prediction"].append(output.prediction[:, :horizon].cpu().numpy())
+        if quantile_levels is not None:
+            parts["quantiles"].append(output.quantiles[:, :horizon].cpu().numpy())
+    return {k: np.concatenate(v) for k, v in parts.items() if v}
