@@ -155,6 +155,10 @@ class BackboneSpec:
     presets: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     feature_providers: Callable[[Any], list[FeatureProvider]] | None = None
     description: str = ""
+    # Tiny hyperparameters and sizes for the conformance suite (fast on a CPU), e.g.
+    # {"d_model": 16}; sizes keys: context_length, prediction_length, num_channels.
+    test_overrides: Mapping[str, Any] = field(default_factory=dict)
+    test_sizes: Mapping[str, int] = field(default_factory=dict)
     # Filled in by the registry from the entry point's distribution.
     distribution: str = ""
     distribution_version: str = ""

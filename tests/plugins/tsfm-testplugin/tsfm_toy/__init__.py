@@ -1,0 +1,1 @@
+"""A tiny third-party tsfm plugin used by the test suite."""
