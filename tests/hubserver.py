@@ -20,12 +20,17 @@ What works (verified with olah 0.5.4 + huggingface_hub 2.4.0)
   ``http://127.0.0.1:9`` (a closed loopback port), so even an unexpected
   upstream call can never leave the machine.
 * **Pre-filled cache + ``HF_HUB_OFFLINE=1``.** A cache filled through the
-  server keeps working after the server is stopped, with offline mode on.
+  server keeps working after the server is stopped, with offline mode on
+  (:func:`prefill_hf_cache` does start-download-stop in one call).
+
+Startup takes ~0.7-1 s; the port is a free ephemeral port on 127.0.0.1 (the
+helper retries with a new port if another process grabs it first). Share one
+server per module (a module-scoped fixture) when many tests need it.
 
 Pointing ``huggingface_hub`` at the server inside a running test process
 -----------------------------------------------------------------------
-``huggingface_hub`` reads ``HF_ENDPOINT``, ``HF_HUB_CACHE``, ``HF_HUB_OFFLINE``
-... once, at import time, into ``huggingface_hub.constants``. Setting the
+``huggingface_hub`` reads ``HF_ENDPOINT``, ``HF_HUB_CACHE`` (default derived
+from ``HF_HOME``), ``HF_HUB_OFFLINE`` ... once, at import time, into ``huggingface_hub.constants``. Setting the
 environment variables later has no effect in that process. Note that
 patching ``constants.ENDPOINT`` alone is NOT enough for ``hf_hub_download``:
 the file URL is built from ``constants.HUGGINGFACE_CO_URL_TEMPLATE``, which
@@ -39,7 +44,8 @@ loaded ``huggingface_hub`` submodule) together with the matching
 ``snapshot_download(repo_id, revision=...)`` with no ``endpoint=`` and no
 ``cache_dir=`` and goes through the server::
 
-    from tests.hubserver import hf_hub_env, make_local_model_repo, serve_hub
+    from hubserver import hf_hub_env, make_local_model_repo, serve_hub
+    # (``from tests.hubserver import ...`` if tests/ is a package)
 
     def test_download(tmp_path):
         repos = tmp_path / "repos"

@@ -44,6 +44,7 @@ def save_checkpoint(model: "TSModel", directory: Path, card: dict[str, Any] | No
         (tmp / CARD_NAME).write_text(model_card(model, card_data), encoding="utf-8")
         directory.mkdir(exist_ok=True)
         for name in CHECKPOINT_FILES:
+            (tmp / name).chmod(0o644)
             os.replace(tmp / name, directory / name)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -408,7 +408,7 @@ def _as_batch(data: Any) -> torch.Tensor:
     """numpy / torch / DataFrame, [L], [L, C] or [B, L, C] -> float32 tensor [B, L, C]."""
     if _is_dataframe(data):
         try:
-            array = data.to_numpy(dtype=np.float32, na_value=np.nan)
+            array = np.array(data.to_numpy(dtype=np.float32, na_value=np.nan), copy=True)
         except (TypeError, ValueError) as exc:
             raise InputValidationError(f"DataFrame context has non-numeric values: {exc}") from exc
         tensor = torch.from_numpy(array)
@@ -416,7 +416,7 @@ def _as_batch(data: Any) -> torch.Tensor:
         tensor = data.detach().to("cpu", torch.float32)
     else:
         try:
-            tensor = torch.from_numpy(np.asarray(data, dtype=np.float32))
+            tensor = torch.from_numpy(np.array(data, dtype=np.float32, copy=True))
         except (TypeError, ValueError) as exc:
             raise InputValidationError(f"context must be numeric: {exc}") from exc
     if tensor.dim() == 1:

@@ -162,6 +162,9 @@ class Trainer:
             sampler=sampler,
             num_workers=cfg.num_workers,
             drop_last=False,
+            # A loader-owned generator: creating an iterator must not draw from the global
+            # RNG, or a resumed run (which creates one more iterator) would shift dropout.
+            generator=torch.Generator().manual_seed(cfg.seed),
         )
         val_loader = (
             DataLoader(val_data, batch_size=cfg.eval_batch_size, shuffle=False, num_workers=cfg.num_workers)
@@ -228,6 +231,10 @@ class Trainer:
             loader = train_loader
             if state.batches_in_epoch:
                 loader = accelerator.skip_first_batches(train_loader, state.batches_in_epoch)
+            if hasattr(loader, "set_epoch"):
+                # Accelerate's loaders set the sampler's epoch from their own iteration
+                # counter; pin it to ours so a resumed run sees the same order.
+                loader.set_epoch(epoch)
             epoch_loss, epoch_batches, started = 0.0, 0, time.time()
             for batch in loader:
                 with accelerator.accumulate(model):
