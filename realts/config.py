@@ -156,13 +156,21 @@ class LGBConfig:
 
 @dataclass(frozen=True)
 class TWDBConfig:
-    """Linear trend plus waves a*t + b + sum A f(wt), eqs. 23-25; t in steps."""
+    """Linear trend plus waves a*t + b + sum A f(wt), eqs. 23-25.
+
+    The trend's time is ``t = trend_time_step * step``. The default 1.0 is the paper read
+    literally (slope per step): over 1232 steps the trend then spans up to +-1232 and dwarfs
+    the waves (amplitude <= 40). A smaller step (e.g. 0.01) gives visible waves on a trend.
+    """
 
     slope_range: tuple[float, float] = (-1.0, 1.0)        # a ~ U(-1, 1)
     intercept_range: tuple[float, float] = (-10.0, 10.0)  # b ~ U(-10, 10)
     waves: WaveConfig = field(default_factory=WaveConfig)
+    trend_time_step: float = 1.0
 
     def __post_init__(self) -> None:
+        if not (isinstance(self.trend_time_step, (int, float)) and self.trend_time_step > 0):
+            raise ConfigError(f"trend_time_step must be > 0, got {self.trend_time_step!r}")
         _check_range("slope_range", self.slope_range)
         _check_range("intercept_range", self.intercept_range)
 
