@@ -62,6 +62,9 @@ def validate_frame(
 ) -> pd.DataFrame:
     if frame.shape[0] == 0:
         raise DataFormatError(f"{source}: the table has no rows")
+    if date_column is not None and date_column not in frame.columns and isinstance(frame.index, pd.DatetimeIndex):
+        # A frame indexed by time (e.g. one read_table returned) carries its dates in the index.
+        frame = frame.reset_index(names=date_column)
     if date_column is not None:
         if date_column not in frame.columns:
             raise DataFormatError(
