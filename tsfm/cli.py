@@ -78,8 +78,11 @@ def _cmd_train(args: argparse.Namespace) -> int:
         backbone_kwargs=_parse_kv(args.set), data_kwargs=data_kwargs, loss=args.loss,
         save_to=Path(args.output_dir) / "model",
     )
-    save_rows([row], Path(args.output_dir) / "results.json")
-    print(json.dumps(row, indent=2, default=str))
+    from accelerate import PartialState
+
+    if PartialState().is_main_process:
+        save_rows([row], Path(args.output_dir) / "results.json")
+        print(json.dumps(row, indent=2, default=str))
     return 0
 
 

@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Any, Mapping
 
 import torch
+from torch.utils.data import DataLoader
 
 from . import create_model, get_spec
 from .data import load_forecast_data
-from .evaluation.scoring import score_dataset
+from .evaluation.scoring import score_dataset, score_loader
 from .training import Trainer, TrainingConfig
 
 
@@ -66,7 +67,12 @@ def run_forecast_experiment(
     result = trainer.fit(model, train_windows, val_windows, prepare_values=data.split("train"))
     accelerator = trainer.accelerator
     model = accelerator.unwrap_model(model) if accelerator is not None else model
-    scores = score_dataset(model, test_windows, batch_size=training.eval_batch_size)
+    if accelerator is not None:
+        # Shard the test windows over the ranks; gather_for_metrics drops padding duplicates.
+        loader = accelerator.prepare(DataLoader(test_windows, batch_size=training.eval_batch_size))
+        scores = score_loader(model, loader, accelerator)
+    else:
+        scores = score_dataset(model, test_windows, batch_size=training.eval_batch_size)
     row = {
         "backbone": backbone,
         "dataset": data.name,
@@ -81,6 +87,7 @@ def run_forecast_experiment(
         "parameters": model.num_parameters(),
         "seconds": round(time.time() - started, 1),
         "seed": training.seed,
+        "processes": accelerator.num_processes if accelerator is not None else 1,
         "learning_rate": training.learning_rate,
         "batch_size": training.batch_size,
     }
