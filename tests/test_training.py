@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -71,6 +75,12 @@ def test_data_fraction_uses_the_first_part_of_the_windows(tmp_path):
     assert len(steps) == int(np.ceil(int(len(train) * 0.1) / 10))
 
 
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 class _Interrupt(Exception):
     pass
 
@@ -104,29 +114,16 @@ def test_killed_and_resumed_run_ends_with_identical_weights(tmp_path):
         assert torch.equal(a, b), f"{name} differs between the uninterrupted and the resumed run"
 
 
-def _two_rank_job(out: str) -> None:
-    from accelerate import PartialState
-
-    from tsfm.evaluation import score_loader
-
-    series = _series(600)
-    torch.manual_seed(0)
-    model = tsfm.create_model("linear", context_length=32, prediction_length=8, num_channels=2)
-    val = WindowDataset(series[400:], 32, 8)
-    trainer = Trainer(TrainingConfig(output_dir=out, epochs=2, learning_rate=1e-2, progress=False))
-    result = trainer.fit(model, WindowDataset(series[:400], 32, 8), val)
-    loader = trainer.accelerator.prepare(torch.utils.data.DataLoader(val, batch_size=16))
-    scores = score_loader(model, loader, trainer.accelerator)
-    state = PartialState()
-    Path(out, f"rank{state.process_index}.json").write_text(json.dumps(
-        {"world": state.num_processes, "windows": scores["windows"], "mse": scores["mse"],
-         "best": result.best_val_loss, "expected_windows": len(val)}))
-
-
 def test_two_cpu_ranks_train_and_evaluate(tmp_path):
-    from accelerate import debug_launcher
-
-    debug_launcher(_two_rank_job, args=(str(tmp_path),), num_processes=2)
+    # A real `accelerate launch` (fresh interpreters, gloo): accelerate.debug_launcher forks the
+    # pytest process, whose children inherit its OpenMP pool and Accelerate state and deadlock.
+    job = Path(__file__).parent / "jobs" / "two_rank_train.py"
+    env = dict(os.environ, ACCELERATE_USE_CPU="1", OMP_NUM_THREADS="1")
+    cmd = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes", "2",
+           "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no",
+           "--main_process_port", str(_free_port()), str(job), str(tmp_path)]
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     ranks = [json.loads((tmp_path / f"rank{r}.json").read_text()) for r in range(2)]
     assert all(r["world"] == 2 for r in ranks)
     # Every validation window is scored exactly once across the two ranks.

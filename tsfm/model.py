@@ -453,9 +453,10 @@ def _future_index(index: Any, horizon: int) -> Any:
     if isinstance(index, pd.DatetimeIndex) and len(index) >= 2:
         if index.freq is not None:
             return pd.date_range(index[-1], periods=horizon + 1, freq=index.freq)[1:]
-        steps = np.diff(index.asi8)
-        if len(steps) and (steps == steps[0]).all() and steps[0] > 0:
-            step = pd.Timedelta(int(steps[0]), unit="ns")
+        # Timedelta differences, not asi8: pandas >= 3 may store microseconds, not nanoseconds.
+        steps = index[1:] - index[:-1]
+        if len(steps) and (steps == steps[0]).all() and steps[0] > pd.Timedelta(0):
+            step = steps[0]
             return pd.DatetimeIndex([index[-1] + step * (k + 1) for k in range(horizon)], name=index.name)
     if isinstance(index, pd.RangeIndex) or pd.api.types.is_integer_dtype(index):
         start = int(index[-1]) + 1 if len(index) else 0
