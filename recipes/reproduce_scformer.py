@@ -44,8 +44,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="also train ETTh1 without the HiPPO state at the first horizon given")
     parser.add_argument("--only-ablation", action="store_true", help="run just the ablation cell")
     parser.add_argument("--hippo-mode", choices=["window", "full"], default="window")
+    parser.add_argument("--official-layout", action="store_true",
+                        help="use the official code's structure (triangular: Q/K/V/out masked the other way; "
+                             "conv: non-causal padding) instead of the paper's causal one")
     parser.add_argument("--name", default="scformer_ett", help="report name under benchmarks/results")
     parser.add_argument("--runs-dir", default="runs/scformer")
+    parser.add_argument("--report-only", action="store_true",
+                        help="rewrite the report from its JSON rows without training")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue interrupted cells from their saved trainer state in --runs-dir")
     return parser.parse_args(argv)
 
 
@@ -55,8 +62,12 @@ def cells(args: argparse.Namespace) -> list[tuple[str, int, str, dict[str, Any]]
     if not args.only_ablation:
         for dataset in args.datasets:
             variant = "conv" if dataset.startswith("ETTm") else "triangular"
+            overrides: dict[str, Any] = {"hippo_mode": args.hippo_mode}
+            if args.official_layout:
+                overrides.update(triangular_layout="official", conv_padding="official")
+                variant += "/official-layout"
             for horizon in args.horizons:
-                plan.append((dataset, horizon, variant, {"hippo_mode": args.hippo_mode}))
+                plan.append((dataset, horizon, variant, dict(overrides)))
     if args.ablation or args.only_ablation:
         plan.append(("ETTh1", args.horizons[0], "triangular/wo-HiPPO", {"use_hippo": False}))
     return plan
@@ -70,6 +81,7 @@ def load_rows(path: Path) -> list[dict[str, Any]]:
 
 def write(rows: list[dict[str, Any]], name: str, command: str) -> None:
     order = {d: i for i, d in enumerate(ETT_PRESETS)}
+    rows = [dict(r, seconds=int(round(r["seconds"]))) for r in rows]
     rows = sorted(rows, key=lambda r: (order.get(r["dataset"], 9), r["prediction_length"], r["setting"]))
     main = [r for r in rows if "wo-HiPPO" not in r["setting"]]
     ablation = [r for r in rows if "wo-HiPPO" in r["setting"]]
@@ -96,12 +108,9 @@ def write(rows: list[dict[str, Any]], name: str, command: str) -> None:
             notes.append(f"Paper triangular (with HiPPO) at this cell: MSE {paper_tri['triangular']['mse']} / "
                          f"MAE {paper_tri['triangular']['mae']}; the paper's Table 3(b) has no ETT rows.")
     commands = sorted({r["command"] for r in rows if r.get("command")})
-    if len(commands) > 1:
-        notes.append("\nThe rows come from these runs of the recipe (cells are independent):\n\n"
-                     + "\n".join(f"    {c}" for c in commands))
     write_report(table, ROOT / "benchmarks" / "results", name,
                  "SCFormer on ETT (look-back 96): ours vs paper Table 3(a)", COLUMNS, HEADERS,
-                 command=commands[0] if len(commands) == 1 else command, notes="\n".join(notes))
+                 command="\n".join(commands) or command, notes="\n".join(notes))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -109,12 +118,16 @@ def main(argv: list[str] | None = None) -> None:
     torch.set_num_threads(args.threads)
     command = "python recipes/reproduce_scformer.py " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:]))
     json_path = ROOT / "benchmarks" / "results" / f"{args.name}.json"
+    if args.report_only:
+        rows = load_rows(json_path)
+        write(rows, args.name, command)
+        return
     for dataset, horizon, setting, overrides in cells(args):
         preset = ETT_PRESETS[dataset]
         backbone = f"scformer/{preset}"
         tag = f"{dataset}-{args.context_length}-{horizon}-{setting.replace('/', '-')}"
         training = training_config_for(backbone, epochs=args.epochs, output_dir=f"{args.runs_dir}/{tag}",
-                                       resume=False, progress=False)
+                                       resume=args.resume, progress=False)
         started = time.time()
         print(f"[scformer] {tag}: training {backbone} {overrides}", flush=True)
         row = run_forecast_experiment(backbone, dataset, args.context_length, horizon, training,
