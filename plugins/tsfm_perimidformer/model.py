@@ -1,0 +1,34 @@
+"""Builder: Peri-midFormer as tsfm BackboneParts."""
+
+from __future__ import annotations
+
+from tsfm.errors import ConfigError
+from tsfm.spec import BackboneParts, BuildContext
+
+from .config import PeriMidFormerConfig
+from .embedding import PeriodicPyramidEmbedding
+from .encoder import PeriodicPyramidEncoder
+from .heads import FeatureFlowForecastHead
+
+
+def build_perimidformer(config: PeriMidFormerConfig, ctx: BuildContext) -> BackboneParts:
+    if config.periods is not None and config.periods[0] > ctx.context_length:
+        raise ConfigError(
+            f"period {config.periods[0]} exceeds the context length {ctx.context_length}"
+        )
+    if ctx.context_length // 2 < config.top_k:
+        raise ConfigError(
+            f"top_k {config.top_k} needs a context of at least {2 * config.top_k} steps, "
+            f"got {ctx.context_length}"
+        )
+    embedding = PeriodicPyramidEmbedding(config, ctx.context_length, ctx.num_channels)
+    encoder = PeriodicPyramidEncoder(config)
+    if ctx.task != "forecast":
+        raise ConfigError(f"Peri-midFormer has no {ctx.task!r} head yet; only 'forecast'")
+    head = FeatureFlowForecastHead(config, ctx.context_length, ctx.prediction_length)
+    return BackboneParts(
+        embedding=embedding,
+        backbone=encoder,
+        head=head,
+        prepare=embedding.fit_periods if embedding.fits_periods else None,
+    )
