@@ -47,6 +47,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--official-layout", action="store_true",
                         help="use the official code's structure (triangular: Q/K/V/out masked the other way; "
                              "conv: non-causal padding) instead of the paper's causal one")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="training seed instead of the preset's (the row's setting says 'seed N')")
     parser.add_argument("--name", default="scformer_ett", help="report name under benchmarks/results")
     parser.add_argument("--runs-dir", default="runs/scformer")
     parser.add_argument("--report-only", action="store_true",
@@ -66,6 +68,8 @@ def cells(args: argparse.Namespace) -> list[tuple[str, int, str, dict[str, Any]]
             if args.official_layout:
                 overrides.update(triangular_layout="official", conv_padding="official")
                 variant += "/official-layout"
+            if args.seed is not None:
+                variant += f"/seed {args.seed}"
             for horizon in args.horizons:
                 plan.append((dataset, horizon, variant, dict(overrides)))
     if args.ablation or args.only_ablation:
@@ -125,9 +129,9 @@ def main(argv: list[str] | None = None) -> None:
     for dataset, horizon, setting, overrides in cells(args):
         preset = ETT_PRESETS[dataset]
         backbone = f"scformer/{preset}"
-        tag = f"{dataset}-{args.context_length}-{horizon}-{setting.replace('/', '-')}"
+        tag = f"{dataset}-{args.context_length}-{horizon}-{setting.replace('/', '-').replace(' ', '')}"
         training = training_config_for(backbone, epochs=args.epochs, output_dir=f"{args.runs_dir}/{tag}",
-                                       resume=args.resume, progress=False)
+                                       resume=args.resume, progress=False, seed=args.seed)
         started = time.time()
         print(f"[scformer] {tag}: training {backbone} {overrides}", flush=True)
         row = run_forecast_experiment(backbone, dataset, args.context_length, horizon, training,
