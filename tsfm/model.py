@@ -238,7 +238,11 @@ class TSModel(nn.Module):
         finite = ~torch.isnan(values)
         observed = finite if observed is None else observed.bool() & finite
         if not bool(observed.all()):
-            if not self.capabilities.handles_missing:
+            # Classification batches pad variable-length series: finite values that the
+            # mask marks unobserved are padding, not missing data, and reach every backbone
+            # as zeros. NaN stays "missing" for every task.
+            padding_only = self.config.task == "classification" and bool(finite.all())
+            if not self.capabilities.handles_missing and not padding_only:
                 raise InputValidationError(
                     f"context has {int((~observed).sum())} missing (NaN/unobserved) value(s) and "
                     f"backbone {self.spec.name!r} does not handle missing values; impute them "

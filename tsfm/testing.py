@@ -246,6 +246,29 @@ def check_forecast_api(case: Case, tmp_path: Path) -> None:
         assert (np.diff(q, axis=-1) >= -1e-5).all(), "quantiles must be non-decreasing in the level"
 
 
+def check_task_inputs(case: Case, tmp_path: Path) -> None:
+    """Classification: padded steps (finite values, observed mask False) are accepted and
+    their values never reach the output. Imputation: hidden entries never reach it."""
+    model = build(case).eval()
+    batch = make_batch(model)
+    if case.task == "classification":
+        mask = torch.ones_like(batch["past_values"], dtype=torch.bool)
+        mask[0, -5:] = False  # sample 0 is 5 steps shorter
+        a = dict(batch, past_observed_mask=mask)
+        b = dict(a, past_values=torch.where(mask, batch["past_values"], torch.full_like(batch["past_values"], 123.0)))
+        with torch.no_grad():
+            out_a, out_b = model(a).prediction, model(b).prediction
+        assert torch.isfinite(out_a).all()
+        assert torch.equal(out_a, out_b), "padded values must not reach a classifier's output"
+    elif case.task == "imputation":
+        hidden = batch["imputation_mask"]
+        b = dict(batch, past_values=torch.where(hidden, torch.full_like(batch["past_values"], 50.0),
+                                                batch["past_values"]))
+        with torch.no_grad():
+            out_a, out_b = model(batch).prediction, model(b).prediction
+        assert torch.allclose(out_a, out_b, atol=1e-6), "hidden entries must not reach the imputation"
+
+
 CONFORMANCE_CHECKS: list[Callable[[Case, Path], None]] = [
     check_forward_shapes,
     check_backward,
@@ -256,4 +279,5 @@ CONFORMANCE_CHECKS: list[Callable[[Case, Path], None]] = [
     check_bad_input,
     check_feature_providers_causal,
     check_forecast_api,
+    check_task_inputs,
 ]

@@ -1,11 +1,16 @@
-"""Heads over the encoded pyramid. Forecasting: periodic feature-flow aggregation plus
-the projected trend. (Imputation, classification and anomaly heads come with the
-task-suite issue; they plug in here.)"""
+"""Heads over the encoded pyramid.
+
+Forecasting: periodic feature-flow aggregation plus the projected trend. Imputation and
+anomaly detection use the same head with the context length as its output length (a
+reconstruction of the window). Classification: the mean feature flow of every channel,
+concatenated over channels and projected to the classes."""
 
 from __future__ import annotations
 
 import torch
 from torch import nn
+
+from tsfm.heads import FlattenClassificationHead
 
 from .config import PeriMidFormerConfig
 from .embedding import PyramidState
@@ -45,3 +50,27 @@ class FeatureFlowForecastHead(nn.Module):
         index = torch.where(paths < 0, torch.full_like(paths, tokens.shape[1]), paths)
         flows = padded[:, index]  # [B*C, P, top_k, D]
         return self.flow_projection(flows.flatten(2)).mean(dim=1)
+
+
+def mean_feature_flow(state: PyramidState) -> torch.Tensor:
+    """The mean over root-to-leaf flows of each flow's concatenated tokens: [B*C, top_k*D]."""
+    tokens, structure = state.tokens, state.structure
+    if structure.paths is None:
+        return torch.einsum("km,nmd->nkd", structure.level_weights, tokens).flatten(1)
+    padded = torch.cat([tokens, tokens.new_zeros(tokens.shape[0], 1, tokens.shape[2])], dim=1)
+    index = torch.where(structure.paths < 0, torch.full_like(structure.paths, tokens.shape[1]), structure.paths)
+    return padded[:, index].flatten(2).mean(dim=1)
+
+
+class FeatureFlowClassificationHead(nn.Module):
+    """Mean feature flow per channel, concatenated over the C channels ([B, C*top_k*D]),
+    then the core's classification projection (GELU, dropout, Linear -> K)."""
+
+    def __init__(self, config: PeriMidFormerConfig, num_channels: int, num_classes: int) -> None:
+        super().__init__()
+        self.classify = FlattenClassificationHead(num_channels, config.top_k * config.d_model, num_classes,
+                                                  config.dropout)
+
+    def forward(self, state: PyramidState) -> torch.Tensor:
+        flows = mean_feature_flow(state).view(state.batch_size, state.num_channels, -1)
+        return self.classify(flows)

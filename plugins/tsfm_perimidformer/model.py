@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from torch import nn
+
 from tsfm.errors import ConfigError
+from tsfm.heads import output_length
 from tsfm.spec import BackboneParts, BuildContext
 
 from .config import PeriMidFormerConfig
 from .embedding import PeriodicPyramidEmbedding
 from .encoder import PeriodicPyramidEncoder
-from .heads import FeatureFlowForecastHead
+from .heads import FeatureFlowClassificationHead, FeatureFlowForecastHead
 
 
 def build_perimidformer(config: PeriMidFormerConfig, ctx: BuildContext) -> BackboneParts:
@@ -23,9 +26,12 @@ def build_perimidformer(config: PeriMidFormerConfig, ctx: BuildContext) -> Backb
         )
     embedding = PeriodicPyramidEmbedding(config, ctx.context_length, ctx.num_channels)
     encoder = PeriodicPyramidEncoder(config)
-    if ctx.task != "forecast":
-        raise ConfigError(f"Peri-midFormer has no {ctx.task!r} head yet; only 'forecast'")
-    head = FeatureFlowForecastHead(config, ctx.context_length, ctx.prediction_length)
+    head: nn.Module
+    if ctx.task == "classification":
+        head = FeatureFlowClassificationHead(config, ctx.num_channels, ctx.num_classes or 0)
+    else:
+        # Forecasting projects to the horizon; imputation and anomaly reconstruct the window.
+        head = FeatureFlowForecastHead(config, ctx.context_length, output_length(ctx))
     return BackboneParts(
         embedding=embedding,
         backbone=encoder,

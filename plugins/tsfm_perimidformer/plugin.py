@@ -17,9 +17,8 @@ def tsfm_backbones() -> list[BackboneSpec]:
             name="perimidformer",
             config_cls=PeriMidFormerConfig,
             build=build_perimidformer,
-            # The head is task-specific; imputation, classification and anomaly heads
-            # arrive with the task-suite issue.
-            capabilities=Capabilities(tasks=("forecast",), channel_independent=True, min_context_length=8),
+            capabilities=Capabilities(tasks=("forecast", "imputation", "classification", "anomaly"),
+                                      channel_independent=True, min_context_length=8),
             paper="Wu et al. 2024, Peri-midFormer: Periodic Pyramid Transformer for Time Series Analysis (NeurIPS)",
             description="periodic pyramid + pyramid attention + feature-flow aggregation",
             presets=PRESETS,

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from torch import nn
-
 import tsfm
-from tsfm.errors import ConfigError
+from tsfm.heads import task_head
 from tsfm.spec import BackboneParts, BackboneSpec, BuildContext, Capabilities
 
 from .config import TVNetConfig
 from .dynamic import TVNetBackbone
 from .embedding import TVNetEmbedding
-from .heads import ForecastHead
 from .presets import PRESETS
 
 
@@ -20,10 +17,8 @@ def build_tvnet(config: TVNetConfig, ctx: BuildContext) -> BackboneParts:
     embedding = TVNetEmbedding(config, ctx.context_length, ctx.num_channels)
     backbone = TVNetBackbone(config)
     hidden_length = embedding.patches.num_patches * config.patch_len
-    if ctx.task == "forecast":
-        head: nn.Module = ForecastHead(hidden_length, ctx.prediction_length, config.d_model, ctx.num_channels)
-    else:
-        raise ConfigError(f"TVNet has no {ctx.task!r} head yet; it supports: forecast")
+    # Reshape to (N*P) x C_m and a task-linear head (the core's, per task).
+    head = task_head(ctx, hidden_length, config.d_model, dropout=config.dropout)
     return BackboneParts(embedding=embedding, backbone=backbone, head=head)
 
 
@@ -34,7 +29,7 @@ def tsfm_backbones() -> list[BackboneSpec]:
             name="tvnet",
             config_cls=TVNetConfig,
             build=build_tvnet,
-            capabilities=Capabilities(tasks=("forecast",)),
+            capabilities=Capabilities(tasks=("forecast", "imputation", "classification", "anomaly")),
             paper="Li et al., TVNet: A Novel Time Series Analysis Method Based on Dynamic "
             "Convolution and 3D-Variation, ICLR 2025 (arXiv:2503.07674)",
             presets=PRESETS,

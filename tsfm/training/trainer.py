@@ -326,7 +326,9 @@ class Trainer:
     def _validate(self, model: Any, loader: DataLoader) -> float:
         from ..evaluation.scoring import score_loader
 
-        return score_loader(model, loader, self.accelerator)["mse"]
+        scores = score_loader(model, loader, self.accelerator)
+        # Forecasting validates on MSE; the other tasks on the model's own loss.
+        return scores["mse"] if "mse" in scores else scores["loss"]
 
     def _save_best(self, model: TSModel, state: "_TrainerState") -> None:
         accelerator = self.accelerator
