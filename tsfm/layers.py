@@ -49,3 +49,27 @@ class MovingAverage(nn.Module):
         back = self.kernel_size - 1 - front
         padded = torch.cat([x[:, :1].expand(-1, front, -1), x, x[:, -1:].expand(-1, back, -1)], dim=1)
         return nn.functional.avg_pool1d(padded.transpose(1, 2), self.kernel_size, stride=1).transpose(1, 2)
+
+
+def interpolate_unobserved(x: torch.Tensor, observed: torch.Tensor) -> torch.Tensor:
+    """Linear interpolation over time of the unobserved entries of x [B, L, C].
+
+    Each unobserved step takes the straight line between the nearest observed steps
+    before and after it; before the first (after the last) observed step it holds that
+    step's value. A series with no observed step is left as it is. Vectorised: the
+    previous/next observed index comes from a running max/min, no Python loop.
+    """
+    length = x.shape[1]
+    steps = torch.arange(length, device=x.device).view(1, length, 1).expand_as(x)
+    prev_idx = torch.where(observed, steps, torch.full_like(steps, -1)).cummax(dim=1).values
+    flipped = torch.where(observed, steps, torch.full_like(steps, length)).flip(1)
+    next_idx = flipped.cummin(dim=1).values.flip(1)
+    has_prev, has_next = prev_idx >= 0, next_idx < length
+    prev_val = x.gather(1, prev_idx.clamp(min=0))
+    next_val = x.gather(1, next_idx.clamp(max=length - 1))
+    span = (next_idx - prev_idx).clamp(min=1).to(x.dtype)
+    weight = (steps - prev_idx).to(x.dtype) / span
+    inside = prev_val + weight * (next_val - prev_val)
+    filled = torch.where(has_prev & has_next, inside, torch.where(has_prev, prev_val, next_val))
+    filled = torch.where(has_prev | has_next, filled, x)
+    return torch.where(observed, x, filled)

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from tsfm.layers import MovingAverage
+from tsfm.layers import MovingAverage, interpolate_unobserved
 
 from .config import PeriMidFormerConfig
 from .periods import batch_amplitude, fit_train_periods, periods_from_amplitudes
@@ -42,9 +42,13 @@ class PeriodicPyramidEmbedding(nn.Module):
     checkpoint carries them.
     """
 
-    def __init__(self, config: PeriMidFormerConfig, context_length: int, num_channels: int) -> None:
+    def __init__(self, config: PeriMidFormerConfig, context_length: int, num_channels: int,
+                 pre_interpolate: bool = False) -> None:
         super().__init__()
         self.config = config
+        # Imputation (paper appendix E.5): hidden entries are linearly interpolated before
+        # the pyramid so that the FFT sees the series' periodicity, not the holes.
+        self.pre_interpolate = pre_interpolate
         self.context_length = context_length
         self.decompose = MovingAverage(config.moving_avg)
         self.component_projection = nn.Linear(context_length, config.d_model)
@@ -85,6 +89,8 @@ class PeriodicPyramidEmbedding(nn.Module):
         self, x: torch.Tensor, observed: torch.Tensor, features: Mapping[str, torch.Tensor]
     ) -> PyramidState:
         batch, length, channels = x.shape
+        if self.pre_interpolate:
+            x = interpolate_unobserved(x, observed)
         trend = self.decompose(x)
         seasonal = x - trend
         if self.config.period_selection == "batch" and self.config.periods is None:

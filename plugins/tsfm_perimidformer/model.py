@@ -24,7 +24,8 @@ def build_perimidformer(config: PeriMidFormerConfig, ctx: BuildContext) -> Backb
             f"top_k {config.top_k} needs a context of at least {2 * config.top_k} steps, "
             f"got {ctx.context_length}"
         )
-    embedding = PeriodicPyramidEmbedding(config, ctx.context_length, ctx.num_channels)
+    embedding = PeriodicPyramidEmbedding(config, ctx.context_length, ctx.num_channels,
+                                         pre_interpolate=ctx.task == "imputation")
     encoder = PeriodicPyramidEncoder(config)
     head: nn.Module
     if ctx.task == "classification":

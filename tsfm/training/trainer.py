@@ -225,8 +225,10 @@ class Trainer:
             _set_lr(optimizer, lr)
             if sampler is not None:
                 sampler.set_epoch(epoch)
-            if streaming and hasattr(train_data, "set_epoch"):
-                train_data.set_epoch(epoch)
+            # Fresh series (streams) or fresh random masks (imputation) every epoch.
+            epoch_aware = getattr(train_data, "dataset", train_data)  # through a data_fraction Subset
+            if hasattr(epoch_aware, "set_epoch"):
+                epoch_aware.set_epoch(epoch)
             model.train()
             loader = train_loader
             if state.batches_in_epoch:
