@@ -43,9 +43,12 @@ class PeriodicPyramidEmbedding(nn.Module):
     """
 
     def __init__(self, config: PeriMidFormerConfig, context_length: int, num_channels: int,
-                 pre_interpolate: bool = False) -> None:
+                 pre_interpolate: bool = False, decompose: bool = True) -> None:
         super().__init__()
         self.config = config
+        # Classification takes the whole series into the pyramid (no seasonal/trend split):
+        # its head reads only the pyramid, so a removed trend would be lost information.
+        self.use_decomposition = decompose
         # Imputation (paper appendix E.5): hidden entries are linearly interpolated before
         # the pyramid so that the FFT sees the series' periodicity, not the holes.
         self.pre_interpolate = pre_interpolate
@@ -91,7 +94,7 @@ class PeriodicPyramidEmbedding(nn.Module):
         batch, length, channels = x.shape
         if self.pre_interpolate:
             x = interpolate_unobserved(x, observed)
-        trend = self.decompose(x)
+        trend = self.decompose(x) if self.use_decomposition else torch.zeros_like(x)
         seasonal = x - trend
         if self.config.period_selection == "batch" and self.config.periods is None:
             spectrum_of = seasonal if self.config.period_source == "seasonal" else x

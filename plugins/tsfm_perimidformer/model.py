@@ -25,7 +25,8 @@ def build_perimidformer(config: PeriMidFormerConfig, ctx: BuildContext) -> Backb
             f"got {ctx.context_length}"
         )
     embedding = PeriodicPyramidEmbedding(config, ctx.context_length, ctx.num_channels,
-                                         pre_interpolate=ctx.task == "imputation")
+                                         pre_interpolate=ctx.task == "imputation",
+                                         decompose=ctx.task != "classification")
     encoder = PeriodicPyramidEncoder(config)
     head: nn.Module
     if ctx.task == "classification":

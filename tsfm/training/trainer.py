@@ -111,11 +111,15 @@ class Trainer:
     val_data: optional map-style dataset; its loss drives early stopping.
     prepare_values: the training split [T, C] for backbones with data-derived buffers.
     callbacks: called as cb(trainer, event, info) on "step" and "epoch_end".
+    validation_score: (model, val_loader, accelerator) -> float, lower is better; the default
+        is MSE for forecasting and the model's own loss for the other tasks.
     """
 
-    def __init__(self, config: TrainingConfig, callbacks: Iterable[Callable[..., None]] = ()) -> None:
+    def __init__(self, config: TrainingConfig, callbacks: Iterable[Callable[..., None]] = (),
+                 validation_score: Callable[[Any, DataLoader, Any], float] | None = None) -> None:
         self.config = config
         self.callbacks = list(callbacks)
+        self.validation_score = validation_score
         self.accelerator = None
 
     # ------------------------------------------------------------------ public
@@ -328,6 +332,8 @@ class Trainer:
     def _validate(self, model: Any, loader: DataLoader) -> float:
         from ..evaluation.scoring import score_loader
 
+        if self.validation_score is not None:
+            return float(self.validation_score(model, loader, self.accelerator))
         scores = score_loader(model, loader, self.accelerator)
         # Forecasting validates on MSE; the other tasks on the model's own loss.
         return scores["mse"] if "mse" in scores else scores["loss"]
