@@ -41,15 +41,20 @@ PAPER_AVG = {("tvnet", "ETTm1"): (0.018, None)}
 # Small-CPU settings (the papers train D = 64-768 for 10-15 epochs on a GPU).
 DEFAULTS: dict[str, dict[str, Any]] = {
     "tvnet": {"model": {"d_model": 32, "num_layers": 2, "patch_len": 24},
-              "training": {"learning_rate": 1e-3, "batch_size": 32, "epochs": 3, "patience": 2}},
+              "training": {"learning_rate": 1e-3, "batch_size": 32, "epochs": 10, "patience": 2}},
     "perimidformer": {"model": {"d_model": 64, "top_k": 3, "e_layers": 1},
-                      "training": {"learning_rate": 1e-3, "batch_size": 32, "epochs": 3, "patience": 2}},
+                      "training": {"learning_rate": 1e-3, "batch_size": 32, "epochs": 10, "patience": 2}},
 }
 
 COLUMNS = ["backbone", "dataset", "mask_ratio", "test_mse", "test_mae", "paper_mse", "paper_mae", "interp_mse",
            "interp_mae", "test_windows", "epochs_run", "seconds"]
 HEADERS = ["backbone", "data", "mask", "MSE", "MAE", "paper MSE", "paper MAE", "lin. interp. MSE",
            "lin. interp. MAE", "test windows", "epochs", "s"]
+
+
+def given(**values: Any) -> dict[str, Any]:
+    """Command-line overrides that were actually given (None keeps the default)."""
+    return {k: v for k, v in values.items() if v is not None}
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -127,7 +132,7 @@ def main(argv: list[str] | None = None) -> None:
             examples: dict[str, dict[str, np.ndarray]] = {}
             for ratio in args.ratios:
                 tag = f"{backbone}-{dataset}-{ratio}"
-                training = training_config_for(backbone, **{**defaults["training"], "epochs": args.epochs,
+                training = training_config_for(backbone, **{**defaults["training"], **given(epochs=args.epochs),
                                                             "max_steps": args.max_steps, "seed": args.seed,
                                                             "output_dir": f"{args.runs_dir}/{tag}",
                                                             "progress": False})
