@@ -11,7 +11,6 @@ import os
 import platform
 import time
 
-import numpy as np
 import torch
 from torch.utils.data import DataLoader
 

@@ -15,7 +15,6 @@ import argparse
 import resource
 import time
 
-import numpy as np
 import torch
 from torch.utils.data import DataLoader
 

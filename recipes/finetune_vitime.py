@@ -17,7 +17,6 @@ import shlex
 import sys
 from pathlib import Path
 
-import numpy as np
 import torch
 from torch.utils.data import Dataset, Subset
 

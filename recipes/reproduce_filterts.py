@@ -22,17 +22,15 @@ fill one table.
 from __future__ import annotations
 
 import argparse
-import fcntl
 import json
 import shlex
 import sys
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import torch
 
-from tsfm.evaluation.report import write_report, with_paper
+from tsfm.evaluation.report import report_lock, write_report, with_paper
 from tsfm.experiment import run_forecast_experiment, training_config_for
 from tsfm_filterts.presets import PAPER_RESULTS, preset_name
 
@@ -209,21 +207,10 @@ def _run_cell(args: argparse.Namespace, preset: str, dataset: str, horizon: int,
     return row
 
 
-@contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def _merge_and_write(name: str, row: dict[str, Any] | None, same, sort_key, **report: Any) -> None:
     """Replace this cell's row in the report (kept across runs and processes), rewrite it."""
     json_path = RESULTS / f"{name}.json"
-    with _locked(REPO / "runs" / f"{name}.lock"):
+    with report_lock(REPO / "runs" / f"{name}.lock"):
         rows = json.loads(json_path.read_text())["rows"] if json_path.is_file() else []
         rows = [r for r in rows if not same(r)] + ([row] if row is not None else [])
         rows = with_paper(sorted(rows, key=sort_key), PAPER_RESULTS,

@@ -12,7 +12,6 @@ may fill one report: rows are merged on write.
 from __future__ import annotations
 
 import argparse
-import json
 import shlex
 import sys
 from pathlib import Path
@@ -22,7 +21,7 @@ import numpy as np
 import torch
 
 from tsfm.data import load_anomaly_csv, load_nab
-from tsfm.evaluation.report import write_report
+from tsfm.evaluation.report import load_report_rows, report_lock, write_report
 from tsfm.experiment import training_config_for
 from tsfm.tasks.anomaly import AnomalyRun, pooled_report, run_anomaly_experiment, run_zscore_baseline
 
@@ -69,10 +68,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--out-dir", default=str(RESULTS))
     parser.add_argument("--runs-dir", default="runs/anomaly")
     return parser.parse_args(argv)
-
-
-def load_rows(path: Path) -> list[dict[str, Any]]:
-    return json.loads(path.read_text(encoding="utf-8")).get("rows", []) if path.is_file() else []
 
 
 def plot_scores(runs: list[AnomalyRun], title: str, path: Path) -> None:
@@ -143,9 +138,10 @@ def main(argv: list[str] | None = None) -> None:
             run.row["command"] = command
     # Rows of other detectors (e.g. a concurrent run of this script for another backbone)
     # are kept as written; this run's detectors are replaced, their pooled rows recomputed.
-    rows = [r for r in load_rows(json_path) if r["backbone"] not in runs]
-    rows += [r.row for detector_runs in runs.values() for r in detector_runs]
-    write(rows, runs, out, args.name)
+    with report_lock(Path(args.runs_dir) / f"{args.name}.lock"):
+        rows = [r for r in load_report_rows(json_path) if r["backbone"] not in runs]
+        rows += [r.row for detector_runs in runs.values() for r in detector_runs]
+        write(rows, runs, out, args.name)
 
 
 NOTES = """Per series: the first half trains (its last 20% validates early stopping), the second half is

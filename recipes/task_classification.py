@@ -18,19 +18,16 @@ re-run replaces the cells it recomputes). `--report-only` rewrites the report fr
 from __future__ import annotations
 
 import argparse
-import contextlib
-import fcntl
-import json
 import shlex
 import sys
 import time
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 import torch
 
-from tsfm.evaluation.report import markdown_table, write_report
+from tsfm.evaluation.report import load_report_rows, markdown_table, report_lock, write_report
 from tsfm.tasks.classification import FEATURE_METHODS, run_classification_experiment, run_feature_baseline
 from tsfm.training import TrainingConfig
 
@@ -98,24 +95,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 # --------------------------------------------------------------------------- report
-def load_rows(path: Path) -> list[dict[str, Any]]:
-    if not path.is_file():
-        return []
-    return json.loads(path.read_text(encoding="utf-8")).get("rows", [])
-
-
-@contextlib.contextmanager
-def locked(path: Path) -> Iterator[None]:
-    """Exclusive lock so that concurrent invocations merge their rows one at a time."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a", encoding="utf-8") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def _key(row: dict[str, Any]) -> tuple:
     return row["backbone"], row["dataset"], row.get("seed")
 
@@ -275,9 +254,9 @@ def plot(rows: list[dict[str, Any]], path: Path) -> None:
 
 def merge(row: dict[str, Any], args: argparse.Namespace, command: str) -> None:
     json_path = RESULTS / f"{args.name}.json"
-    with locked(Path(args.runs_dir) / f"{args.name}.lock"):
+    with report_lock(Path(args.runs_dir) / f"{args.name}.lock"):
         # Re-read under the lock so that rows of concurrent invocations are kept.
-        rows = [r for r in load_rows(json_path) if _key(r) != _key(row)]
+        rows = [r for r in load_report_rows(json_path) if _key(r) != _key(row)]
         rows.append({k: v for k, v in row.items()
                      if k not in ("accuracy_%", "paper_%", "gap_pp", "val_accuracy_%")})
         write(rows, args.name, command)
@@ -289,8 +268,8 @@ def main(argv: list[str] | None = None) -> None:
     torch.set_num_threads(args.threads)
     command = "python recipes/task_classification.py " + " ".join(shlex.quote(a) for a in (argv or sys.argv[1:]))
     if args.report_only:
-        with locked(Path(args.runs_dir) / f"{args.name}.lock"):
-            write(load_rows(RESULTS / f"{args.name}.json"), args.name, command)
+        with report_lock(Path(args.runs_dir) / f"{args.name}.lock"):
+            write(load_report_rows(RESULTS / f"{args.name}.json"), args.name, command)
         return
     for dataset in args.datasets:
         for method in args.baselines:

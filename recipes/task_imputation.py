@@ -12,7 +12,6 @@ may fill one report); a PNG shows one test window per backbone and data set.
 from __future__ import annotations
 
 import argparse
-import json
 import shlex
 import sys
 from pathlib import Path
@@ -21,7 +20,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from tsfm.evaluation.report import write_report
+from tsfm.evaluation.report import load_report_rows, report_lock, write_report
 from tsfm.experiment import training_config_for
 from tsfm.tasks.imputation import MASK_RATIOS, run_imputation_experiment
 
@@ -75,8 +74,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def load_rows(path: Path) -> list[dict[str, Any]]:
     """The per-ratio rows of an existing report (its average rows are recomputed)."""
-    rows = json.loads(path.read_text(encoding="utf-8")).get("rows", []) if path.is_file() else []
-    return [r for r in rows if r["mask_ratio"] != "avg"]
+    return [r for r in load_report_rows(path) if r["mask_ratio"] != "avg"]
 
 
 def table_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -145,14 +143,15 @@ def main(argv: list[str] | None = None) -> None:
                       f"(linear interpolation {row['interp_mse']:.4f} / {row['interp_mae']:.4f}; "
                       f"{row['test_windows']} windows, {row['seconds']} s)", flush=True)
                 examples[f"{backbone} {dataset} mask {ratio:.1%} (OT, one test window)"] = dict(run.example)
-                # Re-read so that rows written by concurrent runs of this script are kept.
-                rows = [r for r in load_rows(json_path)
-                        if (r["backbone"], r["dataset"], r["mask_ratio"]) != (backbone, dataset, ratio)]
-                rows.append(row)
-                rows.sort(key=lambda r: (r["backbone"], r["dataset"], r["mask_ratio"]))
-                commands = sorted({r["command"] for r in rows})
-                write_report(table_rows(rows), out, args.name, "Imputation on ETT (L = 96, random point masks)",
-                             COLUMNS, HEADERS, command="\n".join(commands), notes=NOTES)
+                with report_lock(Path(args.runs_dir) / f"{args.name}.lock"):
+                    # Re-read under the lock so that rows of concurrent runs of this script are kept.
+                    rows = [r for r in load_rows(json_path)
+                            if (r["backbone"], r["dataset"], r["mask_ratio"]) != (backbone, dataset, ratio)]
+                    rows.append(row)
+                    rows.sort(key=lambda r: (r["backbone"], r["dataset"], r["mask_ratio"]))
+                    commands = sorted({r["command"] for r in rows})
+                    write_report(table_rows(rows), out, args.name, "Imputation on ETT (L = 96, random point masks)",
+                                 COLUMNS, HEADERS, command="\n".join(commands), notes=NOTES)
             plot_examples(examples, out / f"{args.name}_{backbone}_{dataset}.png")
 
 

@@ -15,7 +15,6 @@ rewritten under a file lock, and a re-run replaces only its own rows.
 from __future__ import annotations
 
 import argparse
-import fcntl
 import json
 import shlex
 import sys
@@ -26,7 +25,7 @@ import numpy as np
 import torch
 
 from tsfm.data import load_m4
-from tsfm.evaluation.report import plot_forecasts, write_report
+from tsfm.evaluation.report import load_report_rows, plot_forecasts, report_lock, write_report
 from tsfm.tasks.short_term import naive2_forecasts, naive2_m4_row, run_m4_experiment
 from tsfm.training import TrainingConfig
 
@@ -117,10 +116,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def load_rows(path: Path) -> list[dict[str, Any]]:
-    return json.loads(path.read_text(encoding="utf-8")).get("rows", []) if path.is_file() else []
-
-
 def _plot_indices(count: int) -> list[int]:
     return [int(i) for i in np.linspace(0, count - 1, PLOT_SERIES).round()]
 
@@ -157,32 +152,15 @@ def write(rows: list[dict[str, Any]], name: str, frequency: str) -> None:
                          f"(last {history} train values, then the {data.horizon}-step test horizon)")
 
 
-class _Lock:
-    """An exclusive lock on <runs-dir>/<name>.lock while the report is read and rewritten."""
-
-    def __init__(self, folder: Path, name: str) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        self.path = folder / f"{name}.lock"
-
-    def __enter__(self) -> "_Lock":
-        self.handle = open(self.path, "w")
-        fcntl.flock(self.handle, fcntl.LOCK_EX)
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        fcntl.flock(self.handle, fcntl.LOCK_UN)
-        self.handle.close()
-
-
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     torch.set_num_threads(args.threads)
     command = "python recipes/task_m4.py " + " ".join(shlex.quote(a) for a in (argv if argv is not None else sys.argv[1:]))
     json_path = RESULTS / f"{args.name}.json"
-    lock = _Lock(Path(args.runs_dir), args.name)
+    lock_path = Path(args.runs_dir) / f"{args.name}.lock"
     if args.report_only:
-        with lock:
-            write(load_rows(json_path), args.name, args.frequency)
+        with report_lock(lock_path):
+            write(load_report_rows(json_path), args.name, args.frequency)
         return
     for model in args.backbones:
         preset = PRESETS[model]
@@ -210,8 +188,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"[task_m4] {model}: SMAPE {row['smape']:.3f} MASE {row['mase']:.3f} OWA {row['owa']:.3f} "
               f"(Naive2 {row['naive2_smape']:.3f} / {row['naive2_mase']:.3f}), {row['epochs_run']} epochs, "
               f"{row['seconds']:.0f} s", flush=True)
-        with lock:  # re-read so that rows of concurrent invocations are kept
-            rows = [r for r in load_rows(json_path)
+        with report_lock(lock_path):  # re-read so that rows of concurrent invocations are kept
+            rows = [r for r in load_report_rows(json_path)
                     if r.get("model") not in (model, "naive2") or r.get("frequency") != row["frequency"]]
             rows = [{k: v for k, v in r.items() if not k.startswith("paper_")} for r in rows if r.get("model") != "naive2"]
             write([*rows, row], args.name, args.frequency)

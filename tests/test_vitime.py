@@ -12,7 +12,7 @@ import torch
 
 import tsfm
 from tsfm_vitime.data import RealTSForecastStream, window_batch
-from tsfm_vitime.loss import emd_1d, jsd, make_vitime_loss
+from tsfm_vitime.loss import emd_1d, jsd
 from tsfm_vitime.mapping import (CanvasGeometry, columns_to_steps, gaussian_blur, gaussian_kernel, image_from_values,
                                  quantiles_from_probs, resample_context, row_centres, rows_from_values)
 from tsfm_vitime.presets import PAPER_TABLE4

@@ -107,7 +107,6 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 def _cmd_forecast(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from . import from_pretrained
     from .data import read_table
     from .evaluation.report import plot_forecasts
 

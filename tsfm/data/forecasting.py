@@ -11,9 +11,9 @@ Conventions (Autoformer/Informer, used by every paper here):
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Mapping, Sequence
+from typing import Any, Literal, Sequence
 
 import numpy as np
 import pandas as pd

@@ -6,8 +6,9 @@ import json
 import platform
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -56,6 +57,31 @@ def environment() -> dict[str, str]:
         "platform": platform.platform(),
         "date": time.strftime("%Y-%m-%d %H:%M:%S"),
     }
+
+
+def load_report_rows(json_path: str | Path) -> list[dict[str, Any]]:
+    """The rows of a report written by `write_report` (none if it does not exist yet)."""
+    path = Path(json_path)
+    if not path.is_file():
+        return []
+    return list(json.loads(path.read_text(encoding="utf-8")).get("rows", []))
+
+
+@contextmanager
+def report_lock(lock_path: str | Path) -> Iterator[None]:
+    """Exclusive lock (a file under `lock_path`, e.g. runs/<report>.lock) held while a recipe
+    reads a report, merges its rows and rewrites it, so concurrent invocations that fill one
+    report (one per data set or backbone) never drop each other's rows."""
+    import fcntl
+
+    path = Path(lock_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", encoding="utf-8") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def write_report(
