@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> None:
                 training = training_config_for(backbone, **{**defaults["training"], **given(epochs=args.epochs),
                                                             "max_steps": args.max_steps, "seed": args.seed,
                                                             "output_dir": f"{args.runs_dir}/{tag}",
-                                                            "progress": False})
+                                                            "resume": False, "progress": False})
                 run = run_imputation_experiment(backbone, dataset, ratio, training,
                                                 context_length=args.context_length,
                                                 backbone_kwargs=defaults["model"])

@@ -4,8 +4,9 @@ A backbone that produces a hidden sequence [B, T_h, D] (T_h steps of width D) ge
 head from `task_head(ctx, hidden_length=T_h, hidden_width=D)`:
 
   forecast        Linear over time (T_h -> H), then over width (D -> C)   -> [B, H, C]
-  imputation      the same map to the context length L (reconstruction)   -> [B, L, C]
-  anomaly         the same map to L; the per-step reconstruction error is the score
+  imputation      Linear over width per step (D -> C) when T_h = L, as the TimesNet
+                  library's reconstruction heads; else the forecast map to L -> [B, L, C]
+  anomaly         as imputation; the per-step reconstruction error is the score
   classification  GELU, dropout, flatten, Linear(T_h * D -> K)            -> [B, K]
 
 The classification head follows the TimesNet protocol the TVNet and Peri-midFormer papers
@@ -33,6 +34,18 @@ class TemporalLinearHead(nn.Module):
     def forward(self, hidden: torch.Tensor) -> torch.Tensor:
         out = self.time(hidden.transpose(1, 2)).transpose(1, 2)  # [B, T_out, D]
         return self.width(out)
+
+
+class StepwiseHead(nn.Module):
+    """[B, L, D] -> [B, L, C]: one Linear over width per step. Each output step depends only
+    on its own hidden state, which keeps a reconstruction aligned with its input in time."""
+
+    def __init__(self, hidden_width: int, num_channels: int) -> None:
+        super().__init__()
+        self.width = nn.Linear(hidden_width, num_channels)
+
+    def forward(self, hidden: torch.Tensor) -> torch.Tensor:
+        return self.width(hidden)
 
 
 class FlattenClassificationHead(nn.Module):
@@ -66,4 +79,6 @@ def task_head(ctx: BuildContext, hidden_length: int, hidden_width: int, dropout:
         if not ctx.num_classes or ctx.num_classes < 2:
             raise ConfigError(f"classification needs num_classes >= 2, got {ctx.num_classes!r}")
         return FlattenClassificationHead(hidden_length, hidden_width, ctx.num_classes, dropout)
+    if ctx.task in ("imputation", "anomaly") and hidden_length == ctx.context_length:
+        return StepwiseHead(hidden_width, ctx.num_channels)
     return TemporalLinearHead(hidden_length, hidden_width, output_length(ctx), ctx.num_channels)
