@@ -253,10 +253,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .errors import TSFMError
 
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
     except TSFMError as exc:
         print(f"tsfm: error: {exc}", file=sys.stderr)
         return 2
+    _leave_process_group()  # after success only: a barrier could wait forever on a failed peer
+    return code
+
+
+def _leave_process_group() -> None:
+    """Under `accelerate launch` with several processes: leave together and tear the process
+    group down, so that no rank exits while another is still in a collective."""
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
 
 
 if __name__ == "__main__":

@@ -40,6 +40,10 @@ def main(out: str) -> None:
     Path(out, f"rank{state.process_index}.json").write_text(json.dumps(
         {"world": state.num_processes, "windows": scores["windows"], "mse": scores["mse"],
          "best": result.best_val_loss, "expected_windows": len(val)}))
+    # Leave together and tear gloo down explicitly: a rank that exits while its peer is still
+    # in a collective can abort in the process group's destructor.
+    state.wait_for_everyone()
+    state.destroy_process_group()
 
 
 if __name__ == "__main__":
