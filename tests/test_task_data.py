@@ -29,6 +29,7 @@ from tsfm.data.m4 import (
 from tsfm.data.uea import ClassificationDataset, load_uea, read_ts
 from tsfm.errors import DataFormatError, DataNotFoundError, InputValidationError
 from tsfm.evaluation.metrics import smape
+from m4_layout import write_m4_table
 
 # =============================================================================== M4
 
@@ -36,17 +37,8 @@ from tsfm.evaluation.metrics import smape
 def _write_m4(folder: Path, train_rows: list[list], test_rows: list[list], freq: str = "Hourly") -> None:
     """Write the competition layout: quoted cells, rows padded with empty cells."""
 
-    def write(path: Path, rows: list[list]) -> None:
-        width = max(len(r) for r in rows)
-        lines = [",".join(f'"V{i + 1}"' for i in range(width))]
-        for row in rows:
-            cells = [f'"{c}"' for c in row] + [""] * (width - len(row))
-            lines.append(",".join(cells))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text("\n".join(lines) + "\n")
-
-    write(folder / "Train" / f"{freq}-train.csv", train_rows)
-    write(folder / "Test" / f"{freq}-test.csv", test_rows)
+    write_m4_table(folder / "Train" / f"{freq}-train.csv", train_rows)
+    write_m4_table(folder / "Test" / f"{freq}-test.csv", test_rows)
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from tsfm.tasks.short_term import (
     run_m4_experiment,
 )
 from tsfm.training import TrainingConfig
+from m4_layout import write_m4_table
 
 H = 48  # the M4 Hourly horizon (fixed by the loader)
 TINY_TVNET = {"d_model": 8, "num_layers": 2, "patch_len": 8, "dropout": 0.0}
@@ -30,19 +31,10 @@ TINY_PERI = {"d_model": 16, "n_heads": 2, "top_k": 3}
 def _write_m4(root: Path, train: list[np.ndarray], test: np.ndarray) -> Path:
     """The competition layout: header V1..Vn, quoted cells, short rows padded with ''."""
 
-    def write(path: Path, rows: list[list]) -> None:
-        width = max(len(r) for r in rows)
-        lines = [",".join(f'"V{i + 1}"' for i in range(width))]
-        for row in rows:
-            cells = [f'"{c}"' for c in row] + [""] * (width - len(row))
-            lines.append(",".join(cells))
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text("\n".join(lines) + "\n")
-
     ids = [f"H{i + 1}" for i in range(len(train))]
-    write(root / "M4" / "Train" / "Hourly-train.csv",
+    write_m4_table(root / "M4" / "Train" / "Hourly-train.csv",
           [[sid, *(f"{v:.4f}" for v in y)] for sid, y in zip(ids, train)])
-    write(root / "M4" / "Test" / "Hourly-test.csv",
+    write_m4_table(root / "M4" / "Test" / "Hourly-test.csv",
           [[sid, *(f"{v:.4f}" for v in y)] for sid, y in zip(ids, test)])
     return root
 
