@@ -21,6 +21,7 @@ import torch
 from torch.utils.data import DataLoader
 
 from .. import create_model
+from ..data import StandardScaler
 from ..data.anomaly import AnomalySeries, AnomalyWindowDataset, split_anomaly_series, stitch_window_scores
 from ..errors import InputValidationError
 from ..evaluation.task_baselines import moving_zscore_scores
@@ -45,11 +46,10 @@ class AnomalyRun:
 
 
 def standardise(train: np.ndarray, other: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Both parts scaled by the training part's per-channel mean/std (std 0 -> 1)."""
-    mean = np.nanmean(train, axis=0)
-    std = np.nanstd(train, axis=0)
-    std = np.where(std > 0, std, 1.0)
-    return ((train - mean) / std).astype(np.float32), ((other - mean) / std).astype(np.float32)
+    """Both parts scaled by the training part's per-channel mean/std (the data stage's
+    NaN-aware `StandardScaler`; a constant training channel is left unscaled)."""
+    scaler = StandardScaler.fit(train)
+    return scaler.transform(train), scaler.transform(other)
 
 
 @torch.no_grad()

@@ -33,7 +33,7 @@ import torch
 from torch.utils.data import DataLoader
 
 from .. import create_model
-from ..data import ClassificationDataset, TSClassificationData, load_uea
+from ..data import ClassificationDataset, StandardScaler, TSClassificationData, load_uea
 from ..errors import InputValidationError
 from ..evaluation.task_baselines import FeatureClassifier
 from ..evaluation.task_metrics import accuracy
@@ -139,20 +139,10 @@ def stratified_holdout(labels: np.ndarray, fraction: float, seed: int) -> tuple[
 
 def channel_statistics(values: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per-channel mean and std [C] over the observed entries (within each series' length,
-    non-NaN). A channel without spread gets std 1."""
-    values = np.asarray(values, dtype=np.float64)
-    inside = np.arange(values.shape[1])[None, :, None] < np.asarray(lengths)[:, None, None]
-    observed = inside & ~np.isnan(values)
-    count = observed.sum(axis=(0, 1))
-    if (count == 0).any():
-        raise InputValidationError(
-            f"channel(s) {np.flatnonzero(count == 0).tolist()} have no observed training value"
-        )
-    x = np.where(observed, values, 0.0)
-    mean = x.sum(axis=(0, 1)) / count
-    var = (np.where(observed, values - mean, 0.0) ** 2).sum(axis=(0, 1)) / count
-    std = np.sqrt(var)
-    return mean, np.where(std > 0, std, 1.0)
+    non-NaN): the data stage's `StandardScaler` fitted on the series laid end to end (a
+    channel without spread gets std 1)."""
+    scaler = StandardScaler.fit(concatenated_series(np.asarray(values, dtype=np.float64), lengths))
+    return scaler.mean, scaler.std
 
 
 def concatenated_series(values: np.ndarray, lengths: np.ndarray) -> np.ndarray:
