@@ -46,11 +46,6 @@ HEADERS = ["detector", "series", "F1", "precision", "recall", "F1 (PA)", "precis
            "test steps", "anomalous steps", "epochs", "s"]
 
 
-def given(**values: Any) -> dict[str, Any]:
-    """Command-line overrides that were actually given (None keeps the default)."""
-    return {k: v for k, v in values.items() if v is not None}
-
-
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--backbones", nargs="+", default=list(DEFAULTS))
@@ -123,10 +118,9 @@ def main(argv: list[str] | None = None) -> None:
         runs[backbone] = []
         for s in series:
             tag = f"{backbone}-{Path(s.name).stem}"
-            training = training_config_for(backbone, **{**defaults["training"], **given(epochs=args.epochs),
-                                                        "max_steps": args.max_steps, "seed": args.seed,
-                                                        "output_dir": f"{args.runs_dir}/{tag}", "resume": False,
-                                                        "progress": False})
+            training = training_config_for(backbone, defaults["training"], epochs=args.epochs,
+                                           max_steps=args.max_steps, seed=args.seed,
+                                           output_dir=f"{args.runs_dir}/{tag}", resume=False, progress=False)
             run = run_anomaly_experiment(backbone, s, training, backbone_kwargs=defaults["model"], **common)
             print(f"[anomaly] {tag}: F1 {run.row['f1']:.3f} (PA {run.row['f1_pa']:.3f}) in {run.row['seconds']} s",
                   flush=True)

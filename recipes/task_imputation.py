@@ -51,11 +51,6 @@ HEADERS = ["backbone", "data", "mask", "MSE", "MAE", "paper MSE", "paper MAE", "
            "lin. interp. MAE", "test windows", "epochs", "s"]
 
 
-def given(**values: Any) -> dict[str, Any]:
-    """Command-line overrides that were actually given (None keeps the default)."""
-    return {k: v for k, v in values.items() if v is not None}
-
-
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--backbones", nargs="+", default=list(DEFAULTS))
@@ -130,10 +125,9 @@ def main(argv: list[str] | None = None) -> None:
             examples: dict[str, dict[str, np.ndarray]] = {}
             for ratio in args.ratios:
                 tag = f"{backbone}-{dataset}-{ratio}"
-                training = training_config_for(backbone, **{**defaults["training"], **given(epochs=args.epochs),
-                                                            "max_steps": args.max_steps, "seed": args.seed,
-                                                            "output_dir": f"{args.runs_dir}/{tag}",
-                                                            "resume": False, "progress": False})
+                training = training_config_for(backbone, defaults["training"], epochs=args.epochs,
+                                               max_steps=args.max_steps, seed=args.seed,
+                                               output_dir=f"{args.runs_dir}/{tag}", resume=False, progress=False)
                 run = run_imputation_experiment(backbone, dataset, ratio, training,
                                                 context_length=args.context_length,
                                                 backbone_kwargs=defaults["model"])

@@ -131,3 +131,13 @@ def test_two_cpu_ranks_train_and_evaluate(tmp_path):
     assert ranks[0]["mse"] == pytest.approx(ranks[1]["mse"])
     assert ranks[0]["mse"] == pytest.approx(ranks[0]["best"], rel=1e-5)
     assert (tmp_path / "best" / "model.safetensors").is_file()
+
+
+def test_training_config_layers_preset_recipe_defaults_and_given_options():
+    from tsfm.experiment import training_config_for
+
+    preset = training_config_for("tvnet/cpu")
+    assert training_config_for("tvnet/cpu", {"epochs": 9}).epochs == 9  # recipe default over preset
+    assert training_config_for("tvnet/cpu", {"epochs": 9}, epochs=None).epochs == 9  # unset option keeps it
+    assert training_config_for("tvnet/cpu", {"epochs": 9}, epochs=2).epochs == 2  # a given option wins
+    assert training_config_for("tvnet/cpu", {"epochs": 9}).learning_rate == preset.learning_rate

@@ -21,12 +21,15 @@ from .evaluation.scoring import score_dataset, score_loader
 from .training import Trainer, TrainingConfig
 
 
-def training_config_for(name: str, **overrides: Any) -> TrainingConfig:
-    """TrainingConfig with a preset's "training" entry (if any) and overrides applied."""
+def training_config_for(name: str, defaults: Mapping[str, Any] | None = None, **overrides: Any) -> TrainingConfig:
+    """TrainingConfig from, in order: a preset's "training" entry (if `name` is
+    "backbone/preset"), a recipe's `defaults`, then the overrides that are not None (an
+    option left unset on the command line keeps the value before it)."""
     values: dict[str, Any] = {}
     if "/" in name:
         base, preset = name.split("/", 1)
         values.update(get_spec(base).preset(preset).get("training", {}))
+    values.update(defaults or {})
     values.update({k: v for k, v in overrides.items() if v is not None})
     return TrainingConfig(**values)
 
