@@ -84,7 +84,7 @@ def small_table(tmp_path):
 
 
 @pytest.mark.parametrize("backbone", ["tvnet", "perimidformer"])
-def test_imputation_experiment_trains_and_beats_nothing_silly(backbone, small_table, tmp_path):
+def test_imputation_experiment_scores_every_test_window_on_hidden_entries(backbone, small_table, tmp_path):
     kwargs = dict(tsfm.get_spec(backbone).test_overrides)
     run = run_imputation_experiment(backbone, str(small_table), 0.25,
                                     TrainingConfig(output_dir=str(tmp_path / "run"), epochs=1, max_steps=5,
