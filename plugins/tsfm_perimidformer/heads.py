@@ -33,33 +33,32 @@ class FeatureFlowForecastHead(nn.Module):
         self.trend_projection = nn.Linear(context_length, horizon)
 
     def forward(self, state: PyramidState) -> torch.Tensor:
-        tokens = state.tokens  # [B*C, M, D]
-        structure = state.structure
-        if structure.paths is None:
-            per_level = torch.einsum("km,nmd->nkd", structure.level_weights, tokens)
-            seasonal = self.flow_projection(per_level.flatten(1))
+        if state.structure.paths is None:
+            seasonal = self.flow_projection(mean_feature_flow(state))
         else:
-            seasonal = self._explicit_flows(tokens, structure.paths)
+            # Reference mode: project every flow, then average (equal to projecting the mean).
+            seasonal = self.flow_projection(path_tokens(state.tokens, state.structure.paths).flatten(2)).mean(dim=1)
         batch, channels = state.batch_size, state.num_channels
         seasonal = seasonal.view(batch, channels, -1).transpose(1, 2)
         trend = self.trend_projection(state.trend.transpose(1, 2)).transpose(1, 2)
         return seasonal + trend
 
-    def _explicit_flows(self, tokens: torch.Tensor, paths: torch.Tensor) -> torch.Tensor:
-        padded = torch.cat([tokens, tokens.new_zeros(tokens.shape[0], 1, tokens.shape[2])], dim=1)
-        index = torch.where(paths < 0, torch.full_like(paths, tokens.shape[1]), paths)
-        flows = padded[:, index]  # [B*C, P, top_k, D]
-        return self.flow_projection(flows.flatten(2)).mean(dim=1)
+
+def path_tokens(tokens: torch.Tensor, paths: torch.Tensor) -> torch.Tensor:
+    """The tokens along every root-to-leaf path, zero where a path has fewer levels:
+    tokens [B*C, M, D], paths [P, top_k] (-1 = no level) -> [B*C, P, top_k, D]."""
+    padded = torch.cat([tokens, tokens.new_zeros(tokens.shape[0], 1, tokens.shape[2])], dim=1)
+    index = torch.where(paths < 0, torch.full_like(paths, tokens.shape[1]), paths)
+    return padded[:, index]
 
 
 def mean_feature_flow(state: PyramidState) -> torch.Tensor:
-    """The mean over root-to-leaf flows of each flow's concatenated tokens: [B*C, top_k*D]."""
+    """The mean over root-to-leaf flows of each flow's concatenated tokens: [B*C, top_k*D]
+    (from the cached per-level flow weights, or path by path in reference mode)."""
     tokens, structure = state.tokens, state.structure
     if structure.paths is None:
         return torch.einsum("km,nmd->nkd", structure.level_weights, tokens).flatten(1)
-    padded = torch.cat([tokens, tokens.new_zeros(tokens.shape[0], 1, tokens.shape[2])], dim=1)
-    index = torch.where(structure.paths < 0, torch.full_like(structure.paths, tokens.shape[1]), structure.paths)
-    return padded[:, index].flatten(2).mean(dim=1)
+    return path_tokens(tokens, structure.paths).flatten(2).mean(dim=1)
 
 
 class FeatureFlowClassificationHead(nn.Module):
