@@ -51,16 +51,17 @@ def masked_mae(target: np.ndarray, prediction: np.ndarray, mask: np.ndarray) -> 
     return float(np.mean(np.abs(t - p)))
 
 
-def mask_ratio_mask(shape: Sequence[int], ratio: float, seed: int) -> np.ndarray:
+def mask_ratio_mask(shape: Sequence[int], ratio: float, seed: int | np.random.Generator) -> np.ndarray:
     """Random point mask of `shape` (e.g. [B, L, C]), True = hidden, each entry hidden
     independently with probability `ratio` (TimesNet: 0.125/0.25/0.375/0.5), drawn
-    from `np.random.default_rng(seed)`. The realised fraction is only approximately
+    from `np.random.default_rng(seed)` (or from `seed` itself when it is a Generator, e.g.
+    a counter-based one keyed by window index). The realised fraction is only approximately
     `ratio` (Bernoulli per entry, as in TimesNet's `torch.rand(...) <= mask_rate`)."""
     ratio_f = float(ratio)
     # `not (0 < r < 1)` also rejects NaN.
     if not 0.0 < ratio_f < 1.0:
         raise ValueError(f"mask ratio must lie in (0, 1), got {ratio!r}")
-    rng = np.random.default_rng(seed)
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     return rng.random(tuple(int(s) for s in shape)) < ratio_f
 
 

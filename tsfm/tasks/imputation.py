@@ -20,6 +20,7 @@ from .. import create_model
 from ..data import WindowDataset, load_forecast_data
 from ..errors import InputValidationError
 from ..evaluation.task_baselines import linear_interpolation_impute
+from ..evaluation.task_metrics import mask_ratio_mask
 from ..training import Trainer, TrainingConfig
 
 MASK_RATIOS = (0.125, 0.25, 0.375, 0.5)
@@ -52,8 +53,8 @@ class MaskedWindowDataset(Dataset):
 
     def mask(self, i: int) -> torch.Tensor:
         rng = np.random.Generator(np.random.Philox(key=[self.seed, self.epoch * 2**32 + i]))
-        shape = tuple(self.windows.values.shape[1:])
-        return torch.from_numpy(rng.random((self.windows.context_length, *shape)) < self.mask_ratio)
+        shape = (self.windows.context_length, *self.windows.values.shape[1:])
+        return torch.from_numpy(mask_ratio_mask(shape, self.mask_ratio, rng))
 
     def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
         item = self.windows[i]
