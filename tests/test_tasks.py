@@ -139,3 +139,20 @@ def test_anomaly_bad_inputs(tmp_path):
     unlabelled = AnomalySeries("x", pd.RangeIndex(600), np.zeros((600, 1), np.float32), None)
     with pytest.raises(InputValidationError, match="needs labels"):
         run_anomaly_experiment("tvnet", unlabelled, _config(tmp_path, "c"), window=32)
+
+
+def test_mean_loss_is_the_sample_weighted_model_loss():
+    from torch.utils.data import DataLoader, TensorDataset
+
+    from tsfm.evaluation import mean_loss
+
+    torch.manual_seed(0)
+    model = tsfm.create_model("tvnet", task="classification", context_length=32, prediction_length=1,
+                              num_channels=2, num_classes=3, **dict(tsfm.get_spec("tvnet").test_overrides)).eval()
+    values, labels = torch.randn(10, 32, 2), torch.arange(10) % 3
+    loader = DataLoader(TensorDataset(values, labels), batch_size=4,  # batches of 4, 4, 2
+                        collate_fn=lambda items: {"past_values": torch.stack([v for v, _ in items]),
+                                                  "labels": torch.stack([y for _, y in items])})
+    with torch.no_grad():
+        expected = torch.nn.functional.cross_entropy(model({"past_values": values}).prediction, labels).item()
+    assert mean_loss(model, loader) == pytest.approx(expected, rel=1e-5)

@@ -11,7 +11,7 @@ from .metrics import (
     resample_series,
     smape,
 )
-from .scoring import predict_dataset, score_dataset, score_loader
+from .scoring import mean_loss, predict_dataset, score_dataset, score_loader
 from .task_baselines import (
     FeatureClassifier,
     linear_interpolation_impute,
@@ -42,6 +42,7 @@ __all__ = [
     "masked_mae",
     "masked_mse",
     "mase",
+    "mean_loss",
     "moving_zscore_scores",
     "mse",
     "owa",

@@ -11,34 +11,19 @@ from torch.utils.data import DataLoader, Dataset
 
 @torch.no_grad()
 def score_loader(model: Any, loader: DataLoader, accelerator: Any = None) -> dict[str, float]:
-    """MSE and MAE over every observed target value of every window.
-
-    Batches without `future_values` (imputation, classification, anomaly) are scored by the
-    model's own loss instead: {"loss": mean over samples, "windows": count}.
+    """MSE and MAE over every observed target value of every window (forecasting).
 
     Per-window error sums are gathered with `gather_for_metrics`, which drops the
     duplicates a distributed sampler adds to even out the last batch."""
     was_training = model.training
     model.eval()
     totals = torch.zeros(3, dtype=torch.float64)  # squared error, absolute error, observed count
-    loss_totals = torch.zeros(2, dtype=torch.float64)  # loss * samples, samples
     windows = 0
     for batch in loader:
         if accelerator is None:
             device = next((p.device for p in model.parameters()), torch.device("cpu"))
             batch = {k: v.to(device) for k, v in batch.items()}
         output = model(batch)
-        if "future_values" not in batch:
-            if output.loss is None:
-                raise ValueError("the batch has no targets: cannot score it")
-            # One row per sample (the batch's mean loss) so that gather_for_metrics can drop
-            # the samples a distributed sampler duplicated.
-            per_sample = output.loss.detach().double().expand(batch["past_values"].shape[0]).clone()
-            if accelerator is not None:
-                per_sample = accelerator.gather_for_metrics(per_sample)
-            loss_totals += torch.tensor([per_sample.sum().item(), float(per_sample.numel())], dtype=torch.float64)
-            windows += per_sample.numel()
-            continue
         target = batch["future_values"]
         mask = batch.get("future_observed_mask", ~torch.isnan(target)).bool()
         prediction = output.prediction[:, : target.shape[1]]
@@ -52,10 +37,33 @@ def score_loader(model: Any, loader: DataLoader, accelerator: Any = None) -> dic
         totals += per_window.double().sum(0).cpu()
         windows += per_window.shape[0]
     model.train(was_training)
-    if loss_totals[1] > 0:
-        return {"loss": loss_totals[0].item() / loss_totals[1].item(), "windows": windows}
     count = max(totals[2].item(), 1.0)
     return {"mse": totals[0].item() / count, "mae": totals[1].item() / count, "windows": windows}
+
+
+@torch.no_grad()
+def mean_loss(model: Any, loader: DataLoader, accelerator: Any = None) -> float:
+    """The model's own loss averaged over every sample (the validation score of the tasks
+    without a forecast target: imputation, classification, anomaly)."""
+    was_training = model.training
+    model.eval()
+    total, count = 0.0, 0
+    for batch in loader:
+        if accelerator is None:
+            device = next((p.device for p in model.parameters()), torch.device("cpu"))
+            batch = {k: v.to(device) for k, v in batch.items()}
+        output = model(batch)
+        if output.loss is None:
+            raise ValueError("the batch has no targets: cannot score it")
+        # One row per sample (the batch's mean loss) so that gather_for_metrics can drop
+        # the samples a distributed sampler duplicated.
+        per_sample = output.loss.detach().double().expand(batch["past_values"].shape[0]).clone()
+        if accelerator is not None:
+            per_sample = accelerator.gather_for_metrics(per_sample)
+        total += per_sample.sum().item()
+        count += per_sample.numel()
+    model.train(was_training)
+    return total / max(count, 1)
 
 
 def score_dataset(model: Any, dataset: Dataset, batch_size: int = 256) -> dict[str, float]:

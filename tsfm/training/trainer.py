@@ -330,13 +330,15 @@ class Trainer:
     # ------------------------------------------------------------------ helpers
     @torch.no_grad()
     def _validate(self, model: Any, loader: DataLoader) -> float:
-        from ..evaluation.scoring import score_loader
+        from ..evaluation.scoring import mean_loss, score_loader
 
         if self.validation_score is not None:
             return float(self.validation_score(model, loader, self.accelerator))
-        scores = score_loader(model, loader, self.accelerator)
         # Forecasting validates on MSE; the other tasks on the model's own loss.
-        return scores["mse"] if "mse" in scores else scores["loss"]
+        task = self.accelerator.unwrap_model(model).config.task
+        if task == "forecast":
+            return score_loader(model, loader, self.accelerator)["mse"]
+        return mean_loss(model, loader, self.accelerator)
 
     def _save_best(self, model: TSModel, state: "_TrainerState") -> None:
         accelerator = self.accelerator
