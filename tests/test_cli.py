@@ -69,8 +69,11 @@ def test_demo_main_job_runs_offline(tmp_path, capsys):
     assert cli(["demo", "--output-dir", str(tmp_path)]) == 0
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert set(summary) == {"default model", "seasonal_naive", "naive"}
-    # The embedded default model must beat repeating the last value on the demo series.
+    # The embedded default (zero-shot ViTime) must beat repeating the last value on the demo series.
     assert summary["default model"]["mse"] < summary["naive"]["mse"]
+    assert json.loads((tmp_path / "demo_eval.json").read_text())["rows"][0]["prediction_length"] == 48
+    forecast = pd.read_csv(tmp_path / "forecast.csv", index_col=0)
+    assert forecast.shape == (48, 3) and np.isfinite(forecast.to_numpy()).all()
     for name in ("forecast.csv", "forecast.png", "demo_eval.md", "demo_eval.json"):
         assert (tmp_path / name).is_file()
 

@@ -167,7 +167,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
     summary = run_demo(args.output_dir, model=None if args.model == DEFAULT_CHECKPOINT else args.model)
     for name, scores in summary.items():
-        print(f"{name:<16} MSE {scores['mse']:.4f}  MAE {scores['mae']:.4f}  ReMSE {scores['remse']:.4f}")
+        print(f"{name:<16} MSE {scores['mse']:.4f}  MAE {scores['mae']:.4f}")
     print(f"wrote {args.output_dir}/forecast.csv, forecast.png, demo_eval.md/.json/.png")
     return 0
 

@@ -1,21 +1,32 @@
-"""Files shipped inside the package: the embedded default checkpoint used by
-`tsfm demo` and `tsfm forecast` when no model is named (no network needed)."""
+"""The embedded default checkpoint used by `tsfm demo` and `tsfm forecast` when no model
+is named: ViTime (small config) pretrained on RealTS synthetic series only, shipped inside
+the built-in ViTime plugin package (`tsfm_vitime/weights/small`), so no network is needed."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-ASSETS = Path(__file__).resolve().parent
+from ..errors import CheckpointError
+
+DEFAULT_PLUGIN_PACKAGE = "tsfm_vitime"
+DEFAULT_FOLDER = ("weights", "small")
 
 
 def default_checkpoint() -> Path:
     """Folder of the embedded default checkpoint (config.json + model.safetensors)."""
-    folder = ASSETS / "default"
+    try:
+        import tsfm_vitime
+    except ImportError as error:
+        raise CheckpointError(
+            f"the embedded default checkpoint ships with the built-in ViTime plugin "
+            f"({DEFAULT_PLUGIN_PACKAGE}), which cannot be imported ({error}); reinstall tsfm-platform "
+            "or name a model explicitly"
+        ) from error
+    folder = Path(tsfm_vitime.__file__).resolve().parent.joinpath(*DEFAULT_FOLDER)
     if not (folder / "model.safetensors").is_file():
-        from ..errors import CheckpointError
-
         raise CheckpointError(
             f"the embedded default checkpoint is missing from {folder}; rebuild it with "
-            "`python recipes/make_default_checkpoint.py`"
+            "`accelerate launch recipes/pretrain_vitime.py --config small` (see its model card) "
+            "and copy runs/.../model/* there"
         )
     return folder

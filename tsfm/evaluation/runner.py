@@ -168,8 +168,10 @@ def evaluate(
     headers.append("test windows")
     notes = (
         f"Context length {context_length}; metrics on the train-fitted standard scale; every test "
-        f"window scored (stride 1). ReMSE/ReMAE: the scaled test split linearly resampled at "
-        f"beta in {tuple(betas)}, every window of each resampled series scored, errors averaged over beta."
+        f"window scored (stride 1)."
     )
+    if remse:
+        notes += (f" ReMSE/ReMAE: the scaled test split linearly resampled at beta in {tuple(betas)}, "
+                  f"every window of each resampled series scored, errors averaged over beta.")
     write_report(rows, out, name, title, columns, headers, command=command, notes=notes)
     return rows
