@@ -11,7 +11,8 @@ import tsfm
 from tsfm.errors import ConfigError
 from tsfm_tvnet.config import TVNetConfig
 from tsfm_tvnet.dynamic import DynamicConv3d, TVNetBackbone
-from tsfm_tvnet.embedding import PatchEmbedding3D, merge_odd_even, split_odd_even
+from tsfm.layers import interpolate_unobserved
+from tsfm_tvnet.embedding import PatchEmbedding3D, TVNetEmbedding, merge_odd_even, split_odd_even
 
 
 def _identity_patches(context: int, patch: int, stride: int) -> PatchEmbedding3D:
@@ -106,6 +107,24 @@ def test_no_sample_sees_another_sample():
     assert torch.equal(values.grad[1:], torch.zeros_like(values.grad[1:]))
 
 
+@pytest.mark.parametrize("fill", ["interpolate", "zero"])
+def test_unobserved_entries_enter_the_embedding_as_configured(fill):
+    """missing_values="interpolate" embeds the straight line between observed neighbours;
+    "zero" embeds the zeros the core puts at unobserved entries (the normalised mean)."""
+    torch.manual_seed(0)
+    config = TVNetConfig(d_model=4, num_layers=1, patch_len=8, dropout=0.0, missing_values=fill)
+    embed = TVNetEmbedding(config, context_length=32, num_channels=2).eval()
+    x = torch.randn(3, 32, 2)
+    observed = torch.rand(3, 32, 2) > 0.4
+    observed[:, 0] = True
+    zeroed = torch.where(observed, x, torch.zeros_like(x))
+    expected_input = interpolate_unobserved(zeroed, observed) if fill == "interpolate" else zeroed
+    with torch.no_grad():
+        got = embed(zeroed, observed, {})
+        torch.testing.assert_close(got, embed(expected_input, torch.ones_like(observed), {}))
+        assert not torch.allclose(got, embed(x, torch.ones_like(observed), {}))
+
+
 def test_hidden_states_are_in_time_order():
     """With the blocks' base kernels at zero the backbone is the identity, so the hidden
     output [B, N*P, C_m] must give back the (identity-)patched input step by step."""
@@ -146,7 +165,8 @@ def test_backbone_parameters_do_not_depend_on_context_length():
 
 
 @pytest.mark.parametrize("bad", [{"patch_len": 7}, {"patch_stride": 30, "patch_len": 24},
-                                 {"kernel_size": (3, 2, 3)}, {"activation": "tanh"}])
+                                 {"kernel_size": (3, 2, 3)}, {"activation": "tanh"},
+                                 {"missing_values": "mean"}])
 def test_bad_configuration_is_rejected(bad):
     with pytest.raises(ConfigError):
         tsfm.create_model("tvnet", context_length=32, prediction_length=8, num_channels=3, **bad)

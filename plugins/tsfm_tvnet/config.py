@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from tsfm.errors import ConfigError
 
 ACTIVATIONS = ("none", "gelu", "relu")
+MISSING_VALUE_FILLS = ("interpolate", "zero")
 
 
 @dataclass
@@ -29,6 +30,11 @@ class TVNetConfig:
     # Add a sinusoidal positional encoding to the value embedding (official code does).
     positional_encoding: bool = True
     dropout: float = 0.1
+    # How unobserved context entries (NaN, imputation holes, padding) enter the value
+    # embedding: "interpolate" = linear interpolation over time between the observed
+    # neighbours (tsfm.layers.interpolate_unobserved); "zero" = the normalised mean, as
+    # the TimesNet-family code feeds them.
+    missing_values: str = "interpolate"
 
     def validate(self) -> None:
         if self.d_model < 1 or self.num_layers < 0:
@@ -46,6 +52,8 @@ class TVNetConfig:
             raise ConfigError(f"kernel_size must be three odd sizes >= 1, got {self.kernel_size}")
         if self.activation not in ACTIVATIONS:
             raise ConfigError(f"activation must be one of {ACTIVATIONS}, got {self.activation!r}")
+        if self.missing_values not in MISSING_VALUE_FILLS:
+            raise ConfigError(f"missing_values must be one of {MISSING_VALUE_FILLS}, got {self.missing_values!r}")
         if not 0.0 <= self.dropout < 1.0:
             raise ConfigError(f"dropout must lie in [0, 1), got {self.dropout}")
 

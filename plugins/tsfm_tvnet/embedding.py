@@ -16,6 +16,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from tsfm.layers import interpolate_unobserved
+
 from .config import TVNetConfig
 
 
@@ -97,6 +99,11 @@ class TVNetEmbedding(nn.Module):
         self.values = ValueEmbedding(num_channels, config.d_model, context_length, config.positional_encoding)
         self.dropout = nn.Dropout(config.dropout)
         self.patches = PatchEmbedding3D(context_length, config.patch_len, config.stride)
+        self.interpolate_missing = config.missing_values == "interpolate"
 
     def forward(self, x: torch.Tensor, observed: torch.Tensor, features: dict) -> torch.Tensor:
+        if self.interpolate_missing:
+            # The convolutions cannot tell a hidden entry (0 after normalisation) from an
+            # observed mean value; a straight line between its neighbours is a far better guess.
+            x = interpolate_unobserved(x, observed)
         return self.patches(self.dropout(self.values(x)))
