@@ -30,7 +30,8 @@ class TVNetConfig:
     # Add a sinusoidal positional encoding to the value embedding (official code does).
     positional_encoding: bool = True
     dropout: float = 0.1
-    # How unobserved context entries (NaN, imputation holes, padding) enter the value
+    # How unobserved context entries (imputation holes, classification padding; TVNet does
+    # not declare handles_missing, so NaN contexts are refused by the core) enter the value
     # embedding: "interpolate" = linear interpolation over time between the observed
     # neighbours (tsfm.layers.interpolate_unobserved); "zero" = the normalised mean, as
     # the TimesNet-family code feeds them.

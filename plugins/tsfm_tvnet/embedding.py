@@ -102,8 +102,9 @@ class TVNetEmbedding(nn.Module):
         self.interpolate_missing = config.missing_values == "interpolate"
 
     def forward(self, x: torch.Tensor, observed: torch.Tensor, features: dict) -> torch.Tensor:
-        if self.interpolate_missing:
-            # The convolutions cannot tell a hidden entry (0 after normalisation) from an
-            # observed mean value; a straight line between its neighbours is a far better guess.
+        # The convolutions cannot tell a hidden entry (0 after normalisation) from an observed
+        # mean value; a straight line between its neighbours is a far better guess. Fully
+        # observed batches (all of forecasting) skip the fill.
+        if self.interpolate_missing and not bool(observed.all()):
             x = interpolate_unobserved(x, observed)
         return self.patches(self.dropout(self.values(x)))
