@@ -105,21 +105,14 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
 
 def _cmd_forecast(args: argparse.Namespace) -> int:
-    import numpy as np
-
     from .data import read_table
-    from .evaluation.report import plot_forecasts
+    from .evaluation.report import forecast_frame, plot_frame_forecast
 
     model = _load_model(args.model)
     frame = read_table(args.input, date_column=None if args.date_column == "none" else args.date_column,
                        columns=args.columns or None)
     horizon = args.prediction_length or model.config.prediction_length
-    if model.capabilities.probabilistic and not args.no_quantiles:
-        quantiles = model.forecast_quantiles(frame, (0.1, 0.5, 0.9), prediction_length=horizon)
-        forecast = quantiles[0.5]
-    else:
-        quantiles = None
-        forecast = model.forecast(frame, prediction_length=horizon)
+    forecast, quantiles = forecast_frame(model, frame, horizon, quantiles=not args.no_quantiles)
     output = Path(args.output)
     output.parent.mkdir(parents=True, exist_ok=True)
     forecast.to_csv(output, index_label=frame.index.name or "index")
@@ -128,17 +121,10 @@ def _cmd_forecast(args: argparse.Namespace) -> int:
             table.to_csv(output.with_name(f"{output.stem}_q{int(level * 100)}{output.suffix}"),
                          index_label=frame.index.name or "index")
     plot_path = output.with_suffix(".png")
-    shown = min(len(frame), max(4 * horizon, model.config.context_length))
-    past = frame.to_numpy(np.float32)[-shown:][None]
-    bands = None
-    if quantiles is not None:
-        bands = {"10-90%": (quantiles[0.1].to_numpy()[None], quantiles[0.9].to_numpy()[None])}
     for channel in range(min(frame.shape[1], args.plot_channels)):
         path = plot_path if channel == 0 else plot_path.with_name(f"{plot_path.stem}_{frame.columns[channel]}.png")
-        plot_forecasts(path, past, np.full((1, horizon, frame.shape[1]), np.nan),
-                       {model.config.backbone: forecast.to_numpy()[None]},
-                       title=f"{Path(args.input).name}: {frame.columns[channel]}", quantile_bands=bands,
-                       channel=channel)
+        plot_frame_forecast(path, frame, model, forecast, quantiles,
+                            title=f"{Path(args.input).name}: {frame.columns[channel]}", channel=channel)
     print(f"wrote {output} and {plot_path} ({horizon} steps x {frame.shape[1]} channels)")
     return 0
 

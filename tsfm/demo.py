@@ -35,7 +35,7 @@ def run_demo(output_dir: str | Path = "runs/demo", model: str | None = None,
              prediction_length: int = DEMO_HORIZON) -> dict:
     from . import from_pretrained
     from .assets import default_checkpoint
-    from .evaluation.report import plot_forecasts
+    from .evaluation.report import forecast_frame, plot_frame_forecast
     from .evaluation.runner import ModelSource, evaluate
 
     out = Path(output_dir)
@@ -49,16 +49,10 @@ def run_demo(output_dir: str | Path = "runs/demo", model: str | None = None,
     horizon = prediction_length
     if not forecaster.capabilities.variable_horizon:  # any H up to the configured one
         horizon = min(prediction_length, forecaster.config.prediction_length)
-    forecast = forecaster.forecast(frame, prediction_length=horizon)
-    bands = None
-    if forecaster.capabilities.probabilistic:
-        quantiles = forecaster.forecast_quantiles(frame, (0.1, 0.9), prediction_length=horizon)
-        bands = {"10-90%": (quantiles[0.1].to_numpy()[None], quantiles[0.9].to_numpy()[None])}
+    forecast, quantiles = forecast_frame(forecaster, frame, horizon)
     forecast.to_csv(out / "forecast.csv", index_label="date")
-    shown = frame.to_numpy(np.float32)[-max(4 * horizon, context_length):][None]
-    plot_forecasts(out / "forecast.png", shown, np.full((1, horizon, frame.shape[1]), np.nan),
-                   {forecaster.config.backbone: forecast.to_numpy()[None]}, title="tsfm demo forecast",
-                   channel=0, quantile_bands=bands)
+    plot_frame_forecast(out / "forecast.png", frame, forecaster, forecast, quantiles,
+                        title="tsfm demo forecast", channel=0)
     sources = [ModelSource(label="default model", checkpoint=source),
                ModelSource(label="seasonal_naive", backbone="seasonal_naive", kwargs={"season_length": 24}),
                ModelSource(label="naive", backbone="naive")]

@@ -116,6 +116,34 @@ def write_report(
     return json_path, md_path
 
 
+BAND_LEVELS = (0.1, 0.5, 0.9)
+
+
+def forecast_frame(model: Any, frame: Any, horizon: int, quantiles: bool = True) -> tuple[Any, dict | None]:
+    """Forecast a DataFrame context [L, C] -> (point forecast DataFrame [H, C],
+    {level: DataFrame} or None). A probabilistic model (unless `quantiles` is False) gives
+    its 10/50/90% quantiles in one pass and the median is the point forecast; any other
+    model gives `forecast()`."""
+    if model.capabilities.probabilistic and quantiles:
+        levels = model.forecast_quantiles(frame, BAND_LEVELS, prediction_length=horizon)
+        return levels[0.5], levels
+    return model.forecast(frame, prediction_length=horizon), None
+
+
+def plot_frame_forecast(path: str | Path, frame: Any, model: Any, forecast: Any, quantiles: dict | None,
+                        title: str = "", channel: int = -1) -> Path:
+    """Plot a `forecast_frame` result after the last max(4 H, L) steps of its context, with
+    the 10-90% band when there are quantiles."""
+    horizon, channels = forecast.shape
+    past = frame.to_numpy(np.float32)[-max(4 * horizon, model.config.context_length):][None]
+    bands = None
+    if quantiles is not None:
+        bands = {"10-90%": (quantiles[0.1].to_numpy()[None], quantiles[0.9].to_numpy()[None])}
+    return plot_forecasts(path, past, np.full((1, horizon, channels), np.nan),
+                          {model.config.backbone: forecast.to_numpy()[None]}, title=title,
+                          quantile_bands=bands, channel=channel)
+
+
 def plot_forecasts(
     path: str | Path,
     past: np.ndarray,
