@@ -4,6 +4,7 @@ the built-in ViTime plugin package (`tsfm_vitime/weights/small`), so no network 
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 from ..errors import CheckpointError
@@ -15,14 +16,14 @@ DEFAULT_FOLDER = ("weights", "small")
 def default_checkpoint() -> Path:
     """Folder of the embedded default checkpoint (config.json + model.safetensors)."""
     try:
-        import tsfm_vitime
+        package = importlib.import_module(DEFAULT_PLUGIN_PACKAGE)
     except ImportError as error:
         raise CheckpointError(
             f"the embedded default checkpoint ships with the built-in ViTime plugin "
             f"({DEFAULT_PLUGIN_PACKAGE}), which cannot be imported ({error}); reinstall tsfm-platform "
             "or name a model explicitly"
         ) from error
-    folder = Path(tsfm_vitime.__file__).resolve().parent.joinpath(*DEFAULT_FOLDER)
+    folder = Path(package.__file__).resolve().parent.joinpath(*DEFAULT_FOLDER)
     if not (folder / "model.safetensors").is_file():
         raise CheckpointError(
             f"the embedded default checkpoint is missing from {folder}; rebuild it with "
