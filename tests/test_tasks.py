@@ -156,3 +156,13 @@ def test_mean_loss_is_the_sample_weighted_model_loss():
     with torch.no_grad():
         expected = torch.nn.functional.cross_entropy(model({"past_values": values}).prediction, labels).item()
     assert mean_loss(model, loader) == pytest.approx(expected, rel=1e-5)
+
+
+def test_mean_loss_of_an_empty_loader_is_an_error():
+    from tsfm.evaluation import mean_loss
+
+    model = tsfm.create_model("tvnet", task="classification", context_length=32, prediction_length=1,
+                              num_channels=2, num_classes=3, **dict(tsfm.get_spec("tvnet").test_overrides))
+    with pytest.raises(ValueError, match="no sample"):
+        mean_loss(model, [])
+    assert model.training  # the model's mode is restored

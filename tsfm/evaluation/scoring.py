@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
+
+
+def _eval_outputs(model: Any, loader: DataLoader, accelerator: Any) -> Iterator[tuple[dict, Any]]:
+    """(batch, model output) for every batch, in eval mode (the model's mode is restored
+    afterwards). Without an accelerator the batches move to the model's device; with one,
+    its prepared loader has placed them."""
+    was_training = model.training
+    model.eval()
+    device = next((p.device for p in model.parameters()), torch.device("cpu"))
+    try:
+        for batch in loader:
+            if accelerator is None:
+                batch = {k: v.to(device) for k, v in batch.items()}
+            yield batch, model(batch)
+    finally:
+        model.train(was_training)
 
 
 @torch.no_grad()
@@ -15,15 +31,9 @@ def score_loader(model: Any, loader: DataLoader, accelerator: Any = None) -> dic
 
     Per-window error sums are gathered with `gather_for_metrics`, which drops the
     duplicates a distributed sampler adds to even out the last batch."""
-    was_training = model.training
-    model.eval()
     totals = torch.zeros(3, dtype=torch.float64)  # squared error, absolute error, observed count
     windows = 0
-    for batch in loader:
-        if accelerator is None:
-            device = next((p.device for p in model.parameters()), torch.device("cpu"))
-            batch = {k: v.to(device) for k, v in batch.items()}
-        output = model(batch)
+    for batch, output in _eval_outputs(model, loader, accelerator):
         target = batch["future_values"]
         mask = batch.get("future_observed_mask", ~torch.isnan(target)).bool()
         prediction = output.prediction[:, : target.shape[1]]
@@ -36,7 +46,6 @@ def score_loader(model: Any, loader: DataLoader, accelerator: Any = None) -> dic
             per_window = accelerator.gather_for_metrics(per_window)
         totals += per_window.double().sum(0).cpu()
         windows += per_window.shape[0]
-    model.train(was_training)
     count = max(totals[2].item(), 1.0)
     return {"mse": totals[0].item() / count, "mae": totals[1].item() / count, "windows": windows}
 
@@ -45,14 +54,8 @@ def score_loader(model: Any, loader: DataLoader, accelerator: Any = None) -> dic
 def mean_loss(model: Any, loader: DataLoader, accelerator: Any = None) -> float:
     """The model's own loss averaged over every sample (the validation score of the tasks
     without a forecast target: imputation, classification, anomaly)."""
-    was_training = model.training
-    model.eval()
     total, count = 0.0, 0
-    for batch in loader:
-        if accelerator is None:
-            device = next((p.device for p in model.parameters()), torch.device("cpu"))
-            batch = {k: v.to(device) for k, v in batch.items()}
-        output = model(batch)
+    for batch, output in _eval_outputs(model, loader, accelerator):
         if output.loss is None:
             raise ValueError("the batch has no targets: cannot score it")
         # One row per sample (the batch's mean loss) so that gather_for_metrics can drop
@@ -62,8 +65,9 @@ def mean_loss(model: Any, loader: DataLoader, accelerator: Any = None) -> float:
             per_sample = accelerator.gather_for_metrics(per_sample)
         total += per_sample.sum().item()
         count += per_sample.numel()
-    model.train(was_training)
-    return total / max(count, 1)
+    if count == 0:
+        raise ValueError("the loader yielded no sample: there is nothing to score")
+    return total / count
 
 
 def score_dataset(model: Any, dataset: Dataset, batch_size: int = 256) -> dict[str, float]:
