@@ -47,6 +47,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--official-layout", action="store_true",
                         help="use the official code's structure (triangular: Q/K/V/out masked the other way; "
                              "conv: non-causal padding) instead of the paper's causal one")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                        help="extra SCFormerConfig field (JSON value, e.g. hippo_alignment='\"window_start\"' "
+                             "or train_channel_embedding=false); repeatable; named in the row's setting")
     parser.add_argument("--seed", type=int, default=None,
                         help="training seed instead of the preset's (the row's setting says 'seed N')")
     parser.add_argument("--name", default="scformer_ett", help="report name under benchmarks/results")
@@ -58,6 +61,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def parse_overrides(pairs: list[str]) -> dict[str, Any]:
+    """["key=json", ...] -> {key: value}; a value that is not JSON is taken as a string."""
+    parsed: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key:
+            raise SystemExit(f"--set expects KEY=VALUE, got {pair!r}")
+        try:
+            parsed[key] = json.loads(raw)
+        except json.JSONDecodeError:
+            parsed[key] = raw
+    return parsed
+
+
 def cells(args: argparse.Namespace) -> list[tuple[str, int, str, dict[str, Any]]]:
     """(dataset, horizon, setting, backbone overrides)."""
     plan = []
@@ -65,6 +82,11 @@ def cells(args: argparse.Namespace) -> list[tuple[str, int, str, dict[str, Any]]
         for dataset in args.datasets:
             variant = "conv" if dataset.startswith("ETTm") else "triangular"
             overrides: dict[str, Any] = {"hippo_mode": args.hippo_mode}
+            if args.hippo_mode != "window":
+                variant += f"/hippo {args.hippo_mode}"
+            for key, value in parse_overrides(args.overrides).items():
+                overrides[key] = value
+                variant += f"/{key}={value}"
             if args.official_layout:
                 overrides.update(triangular_layout="official", conv_padding="official")
                 variant += "/official-layout"

@@ -255,3 +255,35 @@ def test_paper_table_is_complete():
     assert len(PAPER_RESULTS) == 16
     assert PAPER_RESULTS[("ETTh1", 96, 96)] == {"mse": 0.374, "mae": 0.394}  # triangular
     assert PAPER_RESULTS[("ETTm1", 96, 96)] == {"mse": 0.322, "mae": 0.362}  # conv
+
+
+def test_fixed_channel_embedding_is_not_trained_but_is_saved(tmp_path):
+    # train_channel_embedding=False reproduces the official GPU runs, where the channel
+    # embedding stays at its random init; ours is a buffer so a checkpoint still restores it.
+    trained, fixed = _tiny(), _tiny(train_channel_embedding=False)
+    assert fixed.num_parameters() == trained.num_parameters() - 2 * TINY["d_model"]
+    channel = fixed.embedding.channel
+    assert not channel.requires_grad
+    fixed.save_pretrained(tmp_path / "fixed")
+    loaded = tsfm.from_pretrained(tmp_path / "fixed")
+    torch.testing.assert_close(loaded.embedding.channel, channel)
+    assert not loaded.embedding.channel.requires_grad
+
+
+def test_reproduce_recipe_names_every_override_in_the_row_setting():
+    # A variant must never overwrite the main grid's row: each override shows in `setting`.
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "recipes" / "reproduce_scformer.py"
+    spec = importlib.util.spec_from_file_location("reproduce_scformer", path)
+    recipe = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(recipe)
+    args = recipe.parse_args(["--datasets", "ETTh1", "--horizons", "720", "--hippo-mode", "full",
+                              "--set", "train_channel_embedding=false", "--set", "hippo_alignment=window_start"])
+    [(dataset, horizon, setting, overrides)] = recipe.cells(args)
+    assert (dataset, horizon) == ("ETTh1", 720)
+    assert setting == "triangular/hippo full/train_channel_embedding=False/hippo_alignment=window_start"
+    assert overrides == {"hippo_mode": "full", "train_channel_embedding": False, "hippo_alignment": "window_start"}
+    with pytest.raises(SystemExit, match="KEY=VALUE"):
+        recipe.parse_overrides(["no_equals_sign"])

@@ -46,6 +46,10 @@ class SCFormerConfig:
     qkv_conv_layers: int = 3
     conv_kernel: int = 32
     conv_padding: str = "causal"  # "causal" or "official" (non-causal, receptive field [j-k/2, j+k/2-1])
+    # The official code moves its channel embedding with `.to(device)` after registering it, so on
+    # a GPU it stays at its random init and is never trained. False reproduces that: a fixed
+    # buffer (saved in the checkpoint, unlike the official one).
+    train_channel_embedding: bool = True
 
     def __post_init__(self) -> None:
         if self.variant not in VARIANTS:
@@ -91,7 +95,11 @@ class SCFormerEmbedding(nn.Module):
         self.hippo_order = config.hippo_order
         self.lookback = nn.Linear(context_length, d)
         self.merge = nn.Linear(d + config.hippo_order, d) if config.use_hippo else None
-        self.channel = nn.Parameter(torch.empty(1, num_channels, d).uniform_(-0.02, 0.02))
+        channel = torch.empty(1, num_channels, d).uniform_(-0.02, 0.02)
+        if config.train_channel_embedding:
+            self.channel = nn.Parameter(channel)
+        else:
+            self.register_buffer("channel", channel)
         self.dropout = nn.Dropout(config.dropout)
 
     def forward(self, x: torch.Tensor, observed: torch.Tensor, features: Mapping[str, torch.Tensor]) -> torch.Tensor:
