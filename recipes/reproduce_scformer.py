@@ -22,6 +22,7 @@ from typing import Any
 
 import torch
 
+import tsfm
 from tsfm.evaluation.report import with_paper, write_report
 from tsfm.experiment import run_forecast_experiment, training_config_for
 from tsfm_scformer.presets import ETT_PRESETS, PAPER_RESULTS, PAPER_RESULTS_BY_VARIANT
@@ -48,8 +49,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="use the official code's structure (triangular: Q/K/V/out masked the other way; "
                              "conv: non-causal padding) instead of the paper's causal one")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                        help="extra SCFormerConfig field (JSON value, e.g. hippo_alignment='\"window_start\"' "
-                             "or train_channel_embedding=false); repeatable; named in the row's setting")
+                        help="extra SCFormerConfig field, value parsed as JSON or else taken as a string "
+                             "(e.g. hippo_alignment=window_start, train_channel_embedding=false); repeatable; "
+                             "named in the row's setting")
     parser.add_argument("--seed", type=int, default=None,
                         help="training seed instead of the preset's (the row's setting says 'seed N')")
     parser.add_argument("--name", default="scformer_ett", help="report name under benchmarks/results")
@@ -148,7 +150,10 @@ def main(argv: list[str] | None = None) -> None:
         rows = load_rows(json_path)
         write(rows, args.name, command)
         return
-    for dataset, horizon, setting, overrides in cells(args):
+    plan = cells(args)
+    for dataset, _, _, overrides in plan:  # a bad --set fails now, not after hours of other cells
+        tsfm.get_spec("scformer").make_config(ETT_PRESETS[dataset], **overrides)
+    for dataset, horizon, setting, overrides in plan:
         preset = ETT_PRESETS[dataset]
         backbone = f"scformer/{preset}"
         tag = f"{dataset}-{args.context_length}-{horizon}-{setting.replace('/', '-').replace(' ', '')}"

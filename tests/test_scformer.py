@@ -287,3 +287,12 @@ def test_reproduce_recipe_names_every_override_in_the_row_setting():
     assert overrides == {"hippo_mode": "full", "train_channel_embedding": False, "hippo_alignment": "window_start"}
     with pytest.raises(SystemExit, match="KEY=VALUE"):
         recipe.parse_overrides(["no_equals_sign"])
+    # A bad override fails before any data is read or any cell trains.
+    threads = torch.get_num_threads()  # main() sets the process's torch threads
+    try:
+        with pytest.raises(TypeError, match="unknown hyperparameter"):
+            recipe.main(["--datasets", "ETTh1", "--horizons", "96", "--set", "no_such_field=1"])
+        with pytest.raises(ConfigError, match="hippo_mode"):
+            recipe.main(["--datasets", "ETTh1", "--horizons", "96", "--set", "hippo_mode=sideways"])
+    finally:
+        torch.set_num_threads(threads)
