@@ -166,3 +166,19 @@ def test_mean_loss_of_an_empty_loader_is_an_error():
     with pytest.raises(ValueError, match="no sample"):
         mean_loss(model, [])
     assert model.training  # the model's mode is restored
+
+
+def test_score_loader_refuses_an_empty_loader_or_no_observed_target():
+    from tsfm.evaluation.scoring import score_loader
+
+    model = tsfm.create_model("linear", context_length=8, prediction_length=4, num_channels=2)
+    with pytest.raises(ValueError, match="no window"):
+        score_loader(model, [])
+    batch = {"past_values": torch.randn(3, 8, 2), "future_values": torch.randn(3, 4, 2),
+             "future_observed_mask": torch.zeros(3, 4, 2, dtype=torch.bool)}
+    with pytest.raises(ValueError, match="none of the 3 windows"):
+        score_loader(model, [batch])
+    batch["future_observed_mask"][0, 0, 0] = True  # one observed value is enough to score
+    scores = score_loader(model, [batch])
+    assert scores["windows"] == 3 and np.isfinite(scores["mse"])
+    assert model.training  # the model's mode is restored, even after an error

@@ -46,7 +46,11 @@ def score_loader(model: Any, loader: DataLoader, accelerator: Any = None) -> dic
             per_window = accelerator.gather_for_metrics(per_window)
         totals += per_window.double().sum(0).cpu()
         windows += per_window.shape[0]
-    count = max(totals[2].item(), 1.0)
+    if windows == 0:
+        raise ValueError("the loader yielded no window: there is nothing to score")
+    count = totals[2].item()
+    if count == 0:
+        raise ValueError(f"none of the {windows} windows has an observed target value: there is nothing to score")
     return {"mse": totals[0].item() / count, "mae": totals[1].item() / count, "windows": windows}
 
 
