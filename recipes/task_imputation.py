@@ -130,10 +130,7 @@ def main(argv: list[str] | None = None) -> None:
     json_path = out / f"{args.name}.json"
     if args.report_only:
         with report_lock(Path(args.runs_dir) / f"{args.name}.lock"):
-            rows = load_rows(json_path)
-            if not rows:
-                raise SystemExit(f"--report-only: {json_path} has no rows to rewrite")
-            write_rows(rows, out, args.name)
+            write_rows(load_rows(json_path), out, args.name)  # write_report refuses no rows
         return
     for backbone in args.backbones:
         defaults = DEFAULTS.get(backbone, {"model": {}, "training": {}})

@@ -182,3 +182,13 @@ def test_score_loader_refuses_an_empty_loader_or_no_observed_target():
     scores = score_loader(model, [batch])
     assert scores["windows"] == 3 and np.isfinite(scores["mse"])
     assert model.training  # the model's mode is restored, even after an error
+
+
+def test_write_report_refuses_no_rows_and_keeps_the_existing_report(tmp_path):
+    from tsfm.evaluation.report import write_report
+
+    json_path, md_path = write_report([{"a": 1}], tmp_path, "r", "title", ["a"])
+    before = json_path.read_text(), md_path.read_text()
+    with pytest.raises(ValueError, match="no rows"):
+        write_report([], tmp_path, "r", "title", ["a"])
+    assert (json_path.read_text(), md_path.read_text()) == before

@@ -94,14 +94,18 @@ def write_report(
     command: str | None = None,
     notes: str = "",
 ) -> tuple[Path, Path]:
-    """Write <name>.json and <name>.md under out_dir; returns both paths."""
+    """Write <name>.json and <name>.md under out_dir; returns both paths. No rows is an error
+    (an existing report is never replaced by an empty one)."""
+    rows = list(rows)
+    if not rows:
+        raise ValueError(f"report {name!r} has no rows: nothing written")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     env = environment()
     json_path = out / f"{name}.json"
     md_path = out / f"{name}.md"
     json_path.write_text(
-        json.dumps({"title": title, "command": command, "environment": env, "rows": list(rows)},
+        json.dumps({"title": title, "command": command, "environment": env, "rows": rows},
                    indent=2, default=str),
         encoding="utf-8",
     )
