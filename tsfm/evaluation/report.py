@@ -142,7 +142,8 @@ def plot_frame_forecast(path: str | Path, frame: Any, model: Any, forecast: Any,
     past = frame.to_numpy(np.float32)[-max(4 * horizon, model.config.context_length):][None]
     bands = None
     if quantiles is not None:
-        bands = {"10-90%": (quantiles[0.1].to_numpy()[None], quantiles[0.9].to_numpy()[None])}
+        low, high = BAND_LEVELS[0], BAND_LEVELS[-1]
+        bands = {f"{low:.0%}-{high:.0%}": (quantiles[low].to_numpy()[None], quantiles[high].to_numpy()[None])}
     return plot_forecasts(path, past, np.full((1, horizon, channels), np.nan),
                           {model.config.backbone: forecast.to_numpy()[None]}, title=title,
                           quantile_bands=bands, channel=channel)
