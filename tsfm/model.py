@@ -273,6 +273,8 @@ class TSModel(nn.Module):
             variable_horizon); defaults to the configured horizon.
         history: for backbones that need a history state, the longer series that ends
             with the context ([B, T, C], [T, C] or [T]); defaults to the context itself.
+            Backbones that take calendar features read the timestamps from the
+            DatetimeIndex of a DataFrame context (or history).
         Returns the same kind as `context`, shaped [B, H, C], [H, C] or [H].
         """
         output = self._predict(context, prediction_length, history)
@@ -341,11 +343,19 @@ class TSModel(nn.Module):
             values = values.permute(0, 2, 1).reshape(batch_size * channels, -1, 1)
         batch: dict[str, torch.Tensor] = {"past_values": values}
         if self.feature_providers:
+            from .data.calendar import compute_feature
+
+            source = context if history is None else history
             series = values if history is None else _as_batch(history)
             if fold and history is not None:
                 series = series.permute(0, 2, 1).reshape(batch_size * channels, -1, 1)
+            # Timestamps (for calendar features) come from a DataFrame's DatetimeIndex.
+            timestamps = _datetime_index(source)
+            if timestamps is not None:
+                timestamps = timestamps[len(timestamps) - series.shape[1]:]
             for provider in self.feature_providers:
-                rows = [provider.compute(s.numpy(), self.config.context_length)[-1] for s in series]
+                rows = [compute_feature(provider, s.numpy(), self.config.context_length, timestamps)[-1]
+                        for s in series]
                 batch[provider.name] = torch.as_tensor(np.stack(rows), dtype=torch.float32)
         device = next((p.device for p in self.parameters()), torch.device("cpu"))
         batch = {k: v.to(device) for k, v in batch.items()}
@@ -432,6 +442,15 @@ def _as_batch(data: Any) -> torch.Tensor:
     if tensor.shape[1] == 0:
         raise InputValidationError("context is empty")
     return tensor.contiguous()
+
+
+def _datetime_index(data: Any) -> Any:
+    """The DatetimeIndex of a DataFrame input, else None."""
+    import pandas as pd
+
+    if _is_dataframe(data) and isinstance(data.index, pd.DatetimeIndex):
+        return data.index
+    return None
 
 
 def _restore_kind(result: torch.Tensor, like: Any, horizon: int, trailing: int = 0) -> Any:

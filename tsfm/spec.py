@@ -125,6 +125,12 @@ class FeatureProvider(Protocol):
     series[: s + context_length] -- never a target step (the conformance suite checks
     this by perturbing the future). The data stage caches the result and puts row s in
     the batch under `name`.
+
+    A provider that sets `uses_timestamps = True` (e.g. calendar features,
+    `tsfm.data.calendar.CalendarProvider`) is called as
+    `compute(series, context_length, timestamps=index)` with the series' DatetimeIndex
+    (None when the data has no timestamps: the provider then raises a clear error).
+    Use `tsfm.data.calendar.compute_feature` to call any provider.
     """
 
     name: str

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
 
 import numpy as np
+import pandas as pd
 import torch
 
 from . import create_model, from_pretrained, get_spec, list_backbones
+from .data.calendar import compute_feature
 from .errors import InputValidationError
 from .model import TSModel
 
@@ -28,11 +30,16 @@ BATCH = 4
 
 @dataclass(frozen=True)
 class Case:
+    """One backbone and task; `overrides` (key, value) pairs run the checks on a
+    non-default configuration (applied after the spec's test_overrides)."""
+
     backbone: str
     task: str
+    overrides: tuple[tuple[str, Any], ...] = ()
 
     def __str__(self) -> str:
-        return f"{self.backbone}-{self.task}"
+        extra = "".join(f"-{key}" for key, _ in self.overrides)
+        return f"{self.backbone}-{self.task}{extra}"
 
 
 def conformance_cases(backbones: Iterable[str] | None = None) -> list[Case]:
@@ -53,7 +60,8 @@ def build(case: Case, seed: int = 0) -> TSModel:
     kwargs = dict(sizes(case))
     if case.task == "classification":
         kwargs["num_classes"] = 3
-    model = create_model(case.backbone, task=case.task, **kwargs, **dict(spec.test_overrides))
+    model = create_model(case.backbone, task=case.task, **kwargs,
+                         **{**dict(spec.test_overrides), **dict(case.overrides)})
     if model.needs_preparation:
         model.prepare(_series(kwargs["num_channels"], 20 * kwargs["context_length"], seed))
     return model
@@ -64,6 +72,11 @@ def _series(channels: int, length: int, seed: int) -> np.ndarray:
     t = np.arange(length)[:, None]
     periodic = np.sin(2 * np.pi * t / 12 + rng.uniform(0, 6, channels)) * rng.uniform(0.5, 2, channels)
     return (periodic + 0.3 * rng.standard_normal((length, channels))).astype(np.float32)
+
+
+def _timestamps(length: int) -> pd.DatetimeIndex:
+    """Hourly timestamps for providers that take them (calendar features)."""
+    return pd.date_range("2021-03-01 05:00", periods=length, freq="h")
 
 
 def make_batch(model: TSModel, seed: int = 1, batch_size: int = BATCH) -> dict[str, torch.Tensor]:
@@ -85,7 +98,7 @@ def make_batch(model: TSModel, seed: int = 1, batch_size: int = BATCH) -> dict[s
         rows = []
         for b in range(batch_size):
             history = np.concatenate([full[:, b], series[b, : cfg.context_length]], axis=0)
-            rows.append(provider.compute(history, cfg.context_length)[-1])
+            rows.append(compute_feature(provider, history, cfg.context_length, _timestamps(len(history)))[-1])
         batch[provider.name] = torch.as_tensor(np.stack(rows), dtype=torch.float32)
     return batch
 
@@ -216,12 +229,13 @@ def check_feature_providers_causal(case: Case, tmp_path: Path) -> None:
     cfg = model.config
     for provider in model.feature_providers:
         series = _series(cfg.num_channels, 6 * cfg.context_length, 5)
-        base = provider.compute(series, cfg.context_length)
+        stamps = _timestamps(len(series))
+        base = compute_feature(provider, series, cfg.context_length, stamps)
         assert base.shape[0] == len(series) - cfg.context_length + 1
         start = 2 * cfg.context_length
         perturbed = series.copy()
         perturbed[start + cfg.context_length :] += 100.0  # the window's targets onwards
-        changed = provider.compute(perturbed, cfg.context_length)
+        changed = compute_feature(provider, perturbed, cfg.context_length, stamps)
         assert np.array_equal(base[: start + 1], changed[: start + 1]), (
             f"feature {provider.name!r} of a window depends on its target steps"
         )
@@ -235,6 +249,19 @@ def check_forecast_api(case: Case, tmp_path: Path) -> None:
     series = _series(cfg.num_channels, cfg.context_length + 10, 7)
     history = series if not model.feature_providers else _series(cfg.num_channels, 4 * cfg.context_length, 7)
     context = history[-cfg.context_length :]
+    if any(getattr(p, "uses_timestamps", False) for p in model.feature_providers):
+        # Timestamps come from a DataFrame's DatetimeIndex; arrays carry none.
+        frame = pd.DataFrame(history, index=_timestamps(len(history)))
+        out_frame = model.forecast(frame.iloc[-cfg.context_length :], history=frame)
+        assert isinstance(out_frame, pd.DataFrame) and out_frame.shape == (cfg.prediction_length, cfg.num_channels)
+        assert out_frame.index[0] == frame.index[-1] + pd.Timedelta(hours=1)
+        try:
+            model.forecast(context, history=history)
+        except InputValidationError as exc:
+            assert "timestamps" in str(exc), f"error should mention timestamps: {exc}"
+        else:
+            raise AssertionError("a model with calendar features must refuse input without timestamps")
+        return
     out = model.forecast(context, history=history if model.feature_providers else None)
     assert isinstance(out, np.ndarray) and out.shape == (cfg.prediction_length, cfg.num_channels)
     tensor_out = model.forecast(torch.from_numpy(context)[None], history=history[None] if model.feature_providers else None)

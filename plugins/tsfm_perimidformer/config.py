@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tsfm.data.calendar import validate_feature_names
 from tsfm.errors import ConfigError
 
 PERIOD_RULES = ("train", "batch")
@@ -37,6 +38,11 @@ class PeriMidFormerConfig:
     positional: "start" = a sinusoid of each component's start time (components of a
         level are told apart); "official" = the official code's table, a sinusoid of
         width C indexed along D, identical for every token of a channel (no order).
+    time_features: calendar features of the context steps (names from
+        `tsfm.data.calendar.CALENDAR_FEATURES`, e.g. FREQUENCY_FEATURES["hourly"] = the
+        official code's four hourly marks); when set, a Linear(F -> C, no bias) of them is
+        added to the seasonal part, as the official code does, and the data must carry
+        timestamps. Empty (default) = no calendar input.
     cache_structure: build the attention mask and feature-flow paths once per period set
         (True) or rebuild them in numpy on every forward, as the official code does
         (False; only for the benchmark).
@@ -54,6 +60,7 @@ class PeriMidFormerConfig:
     period_source: str = "window"
     trim: str = "oldest"
     positional: str = "start"
+    time_features: tuple[str, ...] = ()
     cache_structure: bool = True
 
     def __post_init__(self) -> None:
@@ -77,6 +84,7 @@ class PeriMidFormerConfig:
             raise ConfigError(f"positional must be one of {POSITIONAL_RULES}, got {self.positional!r}")
         if self.trim not in TRIM_RULES:
             raise ConfigError(f"trim must be one of {TRIM_RULES}, got {self.trim!r}")
+        self.time_features = validate_feature_names(self.time_features)
         if self.periods is not None:
             periods = tuple(int(p) for p in self.periods)
             if not periods or len(periods) > self.top_k:

@@ -9,6 +9,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from tsfm.data.calendar import TIME_FEATURES_KEY
 from tsfm.layers import MovingAverage, interpolate_unobserved
 
 from .config import PeriMidFormerConfig
@@ -37,7 +38,9 @@ class PeriodicPyramidEmbedding(nn.Module):
 
     seasonal = x - moving average; the seasonal part of each channel is split into the
     components of every period, each zero-padded to L and mapped by one shared
-    Linear(L -> D), plus a sinusoid of the component's start time.
+    Linear(L -> D), plus a sinusoid of the component's start time. With
+    `time_features`, features["past_time_features"] [B, L, F] enters through a
+    Linear(F -> C) added to the seasonal part.
     The periods live in the `periods` buffer ([top_k], 0 = unused level) so that the
     checkpoint carries them.
     """
@@ -55,6 +58,10 @@ class PeriodicPyramidEmbedding(nn.Module):
         self.context_length = context_length
         self.decompose = MovingAverage(config.moving_avg)
         self.component_projection = nn.Linear(context_length, config.d_model)
+        # The official code adds Linear(marks -> C, no bias) of the calendar to the seasonal part.
+        self.time_projection = (
+            nn.Linear(len(config.time_features), num_channels, bias=False) if config.time_features else None
+        )
         self.dropout = nn.Dropout(config.dropout)
         self.structures = StructureCache(
             context_length, config.top_k, config.d_model, config.trim, enabled=config.cache_structure
@@ -96,6 +103,8 @@ class PeriodicPyramidEmbedding(nn.Module):
             x = interpolate_unobserved(x, observed)
         trend = self.decompose(x) if self.use_decomposition else torch.zeros_like(x)
         seasonal = x - trend
+        if self.time_projection is not None:
+            seasonal = seasonal + self.time_projection(features[TIME_FEATURES_KEY])
         if self.config.period_selection == "batch" and self.config.periods is None:
             spectrum_of = seasonal if self.config.period_source == "seasonal" else x
             periods = periods_from_amplitudes(batch_amplitude(spectrum_of), length, self.config.top_k)

@@ -22,6 +22,7 @@ from torch.utils.data import Dataset
 
 from ..errors import DataFormatError, DataNotFoundError, InputValidationError
 from .frames import read_table
+from .calendar import compute_feature
 
 SplitName = Literal["train", "val", "test"]
 SPLITS: tuple[SplitName, ...] = ("train", "val", "test")
@@ -179,6 +180,7 @@ class ForecastData:
             end=end,
             feature_providers=feature_providers,
             fraction=fraction,
+            timestamps=self.index if isinstance(self.index, pd.DatetimeIndex) else None,
         )
 
     @property
@@ -257,6 +259,7 @@ class WindowDataset(Dataset):
     Item i: past_values [L, C], future_values [H, C], observed masks, and each data-stage
     feature (computed once over the whole series and cached, then indexed by the window's
     absolute start row). Every window is kept (no drop of a last partial batch here).
+    timestamps: the DatetimeIndex of `values`' rows, for providers that use them.
     """
 
     def __init__(
@@ -269,6 +272,7 @@ class WindowDataset(Dataset):
         end: int | None = None,
         feature_providers: Sequence[Any] = (),
         fraction: float = 1.0,
+        timestamps: pd.DatetimeIndex | None = None,
     ) -> None:
         values = np.asarray(values, dtype=np.float32)
         if values.ndim != 2:
@@ -296,7 +300,9 @@ class WindowDataset(Dataset):
         for provider in feature_providers:
             # Row s describes the window whose context starts at absolute row s.
             self.features[provider.name] = torch.as_tensor(
-                provider.compute(values[:end], context_length), dtype=torch.float32
+                compute_feature(provider, values[:end], context_length,
+                                None if timestamps is None else timestamps[:end]),
+                dtype=torch.float32,
             )
 
     def __len__(self) -> int:
