@@ -40,9 +40,9 @@ RESULTS_DIR = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
 KEY = ("dataset", "context_length", "prediction_length")
 COLUMNS = ["dataset", "context_length", "prediction_length", "test_mse", "paper_mse", "gap_mse_%",
            "test_mae", "paper_mae", "gap_mae_%", "periods", "batch_size", "lr", "epochs_run",
-           "time_features", "test_windows", "seconds"]
+           "time_features", "overrides", "test_windows", "seconds"]
 HEADERS = ["dataset", "L", "H", "MSE", "paper MSE", "gap MSE %", "MAE", "paper MAE", "gap MAE %",
-           "periods", "batch", "lr", "epochs", "time features", "test windows", "seconds"]
+           "periods", "batch", "lr", "epochs", "time features", "overrides", "test windows", "seconds"]
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -112,11 +112,14 @@ def merge_and_write(args: argparse.Namespace, row: dict) -> None:
     rows = with_paper(rows, PAPER_RESULTS, KEY)
     for r in rows:
         r.setdefault("time_features", "none")  # rows from before the option had none
+        other = {k: v for k, v in (r.get("backbone_kwargs") or {}).items() if k != "time_features"}
+        r["overrides"] = " ".join(f"{k}={v}" for k, v in sorted(other.items())) or "-"
         r["lr"] = f"{r['learning_rate']:.2g}"  # the table's 3-decimal floats would show 0.000
     commands = sorted({r["command"] for r in rows})
     notes = (
         "Every test window scored (no drop_last). Paper: Table 14 (L=96) and Table 13 (L=512). "
-        "Gap = ours / paper - 1. Periods: fitted once on the training split (see docs/perimidformer.md). "
+        "Gap = ours / paper - 1. Periods: fitted once on the training split (see docs/perimidformer.md) "
+        "unless the row overrides period_selection (batch = the official per-batch rule; no stored periods). "
         "Calendar (time-mark) features: the 'time features' column ('hourly' = the official code's "
         "four marks through Linear(4 -> C); 'none' = none). Rows whose batch differs from the preset use "
         "lr = preset lr * sqrt(batch / preset batch).\n\nCommands of the rows:\n\n"

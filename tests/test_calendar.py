@@ -101,3 +101,29 @@ def test_perimidformer_reads_the_calendar(tmp_path):
     np.testing.assert_allclose(loaded.forecast(monday).to_numpy(), a.to_numpy(), rtol=1e-5, atol=1e-6)
     with pytest.raises(InputValidationError, match="DatetimeIndex"):
         model.forecast(values)
+
+
+def test_perimidformer_recipe_reports_the_calendar_and_overrides(tmp_path, monkeypatch):
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "recipes" / "reproduce_perimidformer.py"
+    spec = importlib.util.spec_from_file_location("reproduce_perimidformer", path)
+    recipe = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(recipe)
+    monkeypatch.setattr(recipe, "RESULTS_DIR", tmp_path)
+    args = recipe.parse_args(["--report", "cal", "--time-features", "hourly"])
+    assert args.time_features == "hourly"
+    base = {"dataset": "ETTh2", "context_length": 96, "test_mse": 0.3, "test_mae": 0.35, "periods": "96 24",
+            "batch_size": 2, "learning_rate": 5e-4, "epochs_run": 4, "test_windows": 2785, "seconds": 1.0}
+    old = {**base, "prediction_length": 96, "backbone_kwargs": {}, "command": "python old"}  # written before the option
+    (tmp_path / "cal.json").write_text(json.dumps({"rows": [old]}))
+    new = {**base, "prediction_length": 192, "time_features": "hourly", "command": "python new",
+           "backbone_kwargs": {"time_features": list(HOURLY), "positional": "official"}}
+    recipe.merge_and_write(args, new)
+    rows = {r["prediction_length"]: r for r in json.loads((tmp_path / "cal.json").read_text())["rows"]}
+    assert (rows[96]["time_features"], rows[96]["overrides"]) == ("none", "-")
+    assert (rows[192]["time_features"], rows[192]["overrides"]) == ("hourly", "positional=official")
+    table = (tmp_path / "cal.md").read_text()
+    assert "| hourly | positional=official |" in table and "| none | - |" in table
