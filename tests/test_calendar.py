@@ -66,6 +66,8 @@ def test_windows_carry_the_features_of_their_context():
     first = int(windows.starts[3])
     expected = calendar_features(stamps[first : first + 24], HOURLY)
     np.testing.assert_array_equal(item[TIME_FEATURES_KEY].numpy(), expected)
+    # The cache is one [T, F] table viewed per window, not T x L x F floats.
+    assert windows.features[TIME_FEATURES_KEY].untyped_storage().nbytes() == 4 * 4 * len(stamps[: data.borders["val"][1]])
     # A table without a date column has no timestamps: a clear error, nothing silently zero.
     plain = load_forecast_data(frame.drop(columns="date"), 24, 6, ratios=(0.6, 0.2, 0.2), date_column=None)
     with pytest.raises(InputValidationError, match="timestamps"):
