@@ -61,6 +61,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--time-features", choices=sorted(FREQUENCY_FEATURES), default=None,
                         help="add the official calendar marks of this frequency (ETT hourly: 'hourly'); "
                              "default: none")
+    parser.add_argument("--rewrite-report", action="store_true",
+                        help="re-render the report's .md from its .json rows (after a format change); trains nothing")
     parser.add_argument("--compare-period-rules", action="store_true",
                         help="re-score the report's checkpoints under the official batch period rule")
     return parser.parse_args(argv)
@@ -175,6 +177,10 @@ def main(argv: list[str]) -> int:
     torch.set_num_threads(args.threads)
     if args.compare_period_rules:
         compare_period_rules(args)
+        return 0
+    if args.rewrite_report:
+        rows = json.loads((RESULTS_DIR / f"{args.report}.json").read_text())["rows"]
+        merge_and_write(args, rows[-1])  # the row replaces itself; every row is re-rendered
         return 0
     for lookback in args.lookbacks:
         for dataset in args.datasets:

@@ -129,3 +129,11 @@ def test_perimidformer_recipe_reports_the_calendar_and_overrides(tmp_path, monke
     assert (rows[192]["time_features"], rows[192]["overrides"]) == ("hourly", "positional=official")
     table = (tmp_path / "cal.md").read_text()
     assert "| hourly | positional=official |" in table and "| none | - |" in table
+    # --rewrite-report re-renders the table from the JSON rows and trains nothing.
+    (tmp_path / "cal.md").unlink()
+    threads = torch.get_num_threads()
+    try:
+        assert recipe.main(["--report", "cal", "--rewrite-report"]) == 0
+    finally:
+        torch.set_num_threads(threads)
+    assert (tmp_path / "cal.md").read_text().split("\n| ETTh2")[1:] == table.split("\n| ETTh2")[1:]
