@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 import tsfm
-from tsfm.layers import MaskedValuesEmbedding, ValuesEmbedding
+from tsfm.layers import MaskedValuesEmbedding
 from tsfm.spec import BackboneParts, BackboneSpec, BuildContext, Capabilities, HeadOutput
 
 QUANTILES = (0.1, 0.5, 0.9)
