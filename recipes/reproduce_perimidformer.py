@@ -101,9 +101,19 @@ def run_cell(args: argparse.Namespace, dataset: str, lookback: int, horizon: int
     row["preset_batch_size"] = base.batch_size
     row["preset_learning_rate"] = base.learning_rate
     row["backbone_kwargs"] = overrides
-    row["time_features"] = args.time_features or "none"
+    row["time_features"] = calendar_label(overrides.get("time_features"))
     row["command"] = "python " + " ".join(shlex.quote(a) for a in sys.argv)
     return row
+
+
+def calendar_label(names: list[str] | None) -> str:
+    """'none', a frequency's name (e.g. 'hourly') or the feature names, however they were asked for."""
+    if not names:
+        return "none"
+    for frequency, features in FREQUENCY_FEATURES.items():
+        if tuple(names) == features:
+            return frequency
+    return "+".join(names)
 
 
 def merge_and_write(args: argparse.Namespace, row: dict) -> None:

@@ -137,3 +137,16 @@ def test_perimidformer_recipe_reports_the_calendar_and_overrides(tmp_path, monke
     finally:
         torch.set_num_threads(threads)
     assert (tmp_path / "cal.md").read_text().split("\n| ETTh2")[1:] == table.split("\n| ETTh2")[1:]
+
+
+def test_perimidformer_recipe_names_the_calendar_however_it_was_asked_for():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "recipes" / "reproduce_perimidformer.py"
+    spec = importlib.util.spec_from_file_location("reproduce_perimidformer_labels", path)
+    recipe = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(recipe)
+    assert recipe.calendar_label(None) == "none"
+    assert recipe.calendar_label(list(HOURLY)) == "hourly"  # --time-features or --backbone-kwargs alike
+    assert recipe.calendar_label(["hour_of_day"]) == "hour_of_day"
