@@ -101,7 +101,6 @@ def run_cell(args: argparse.Namespace, dataset: str, lookback: int, horizon: int
     row["preset_batch_size"] = base.batch_size
     row["preset_learning_rate"] = base.learning_rate
     row["backbone_kwargs"] = overrides
-    row["time_features"] = calendar_label(overrides.get("time_features"))
     row["command"] = "python " + " ".join(shlex.quote(a) for a in sys.argv)
     return row
 
@@ -120,11 +119,17 @@ def merge_and_write(args: argparse.Namespace, row: dict) -> None:
     path = RESULTS_DIR / f"{args.report}.json"
     rows = json.loads(path.read_text())["rows"] if path.is_file() else []
     rows = [r for r in rows if tuple(r[k] for k in KEY) != tuple(row[k] for k in KEY)] + [row]
-    rows.sort(key=lambda r: tuple(r[k] for k in KEY))
-    rows = with_paper(rows, PAPER_RESULTS, KEY)
+    write_rows(args, rows)
+
+
+def write_rows(args: argparse.Namespace, rows: list[dict]) -> None:
+    """Render the report from its rows; the table's labels are derived from each row's
+    backbone_kwargs, so rows written before a column existed render the same way."""
+    rows = with_paper(sorted(rows, key=lambda r: tuple(r[k] for k in KEY)), PAPER_RESULTS, KEY)
     for r in rows:
-        r.setdefault("time_features", "none")  # rows from before the option had none
-        other = {k: v for k, v in (r.get("backbone_kwargs") or {}).items() if k != "time_features"}
+        kwargs = r.get("backbone_kwargs") or {}
+        r["time_features"] = calendar_label(kwargs.get("time_features"))
+        other = {k: v for k, v in kwargs.items() if k != "time_features"}
         r["overrides"] = " ".join(f"{k}={v}" for k, v in sorted(other.items())) or "-"
         r["lr"] = f"{r['learning_rate']:.2g}"  # the table's 3-decimal floats would show 0.000
     commands = sorted({r["command"] for r in rows})
@@ -161,7 +166,8 @@ def compare_period_rules(args: argparse.Namespace) -> None:
             num_channels=cfg.num_channels, **{**cfg.backbone_config, "period_selection": "batch"},
         ).eval()
         official.load_state_dict(trained.state_dict())
-        test = load_forecast_data(row["dataset"], cfg.context_length, cfg.prediction_length).windows("test")
+        test = load_forecast_data(row["dataset"], cfg.context_length, cfg.prediction_length).windows(
+            "test", feature_providers=trained.feature_providers)  # e.g. calendar features
         result = {k: row[k] for k in KEY}
         result["periods"] = row.get("periods")
         for label, model, batch in (("train", trained, 256), ("batch1", official, 1), ("batch32", official, 32)):
@@ -189,8 +195,7 @@ def main(argv: list[str]) -> int:
         compare_period_rules(args)
         return 0
     if args.rewrite_report:
-        rows = json.loads((RESULTS_DIR / f"{args.report}.json").read_text())["rows"]
-        merge_and_write(args, rows[-1])  # the row replaces itself; every row is re-rendered
+        write_rows(args, json.loads((RESULTS_DIR / f"{args.report}.json").read_text())["rows"])
         return 0
     for lookback in args.lookbacks:
         for dataset in args.datasets:

@@ -121,7 +121,7 @@ def test_perimidformer_recipe_reports_the_calendar_and_overrides(tmp_path, monke
             "batch_size": 2, "learning_rate": 5e-4, "epochs_run": 4, "test_windows": 2785, "seconds": 1.0}
     old = {**base, "prediction_length": 96, "backbone_kwargs": {}, "command": "python old"}  # written before the option
     (tmp_path / "cal.json").write_text(json.dumps({"rows": [old]}))
-    new = {**base, "prediction_length": 192, "time_features": "hourly", "command": "python new",
+    new = {**base, "prediction_length": 192, "command": "python new",
            "backbone_kwargs": {"time_features": list(HOURLY), "positional": "official"}}
     recipe.merge_and_write(args, new)
     rows = {r["prediction_length"]: r for r in json.loads((tmp_path / "cal.json").read_text())["rows"]}
