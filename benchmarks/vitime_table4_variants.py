@@ -13,18 +13,22 @@ import math
 from typing import Callable
 
 from scipy.optimize import brentq
-from scipy.stats import norm
 
 from tsfm_vitime.presets import PAPER_TABLE4
-from tsfm_vitime.theory import optimal_max_scale
+from tsfm_vitime.theory import bound_derivative, optimal_max_scale
 
 Density = Callable[[float, float], float]  # (MS, k) -> coefficient x exponential of eq. 32's last term
 
 
+def as_written(ms: float, k: float) -> float:
+    return math.sqrt(2 / (math.pi * k)) * math.exp(-ms * ms / (2 * k))
+
+
 def solve(rows: int, k: float, density: Density) -> float:
+    """Root of eq. 32 (theory.bound_derivative) with its density term swapped for `density`."""
     def condition(ms: float) -> float:
-        a = ms / math.sqrt(k)
-        return (norm.cdf(a) - norm.cdf(-a)) / rows - 2 + 2 * norm.cdf(a) + ms / rows * density(ms, k)
+        return bound_derivative(ms, rows, k) + ms / rows * (density(ms, k) - as_written(ms, k))
+    # A wider bracket than optimal_max_scale's: a variant's root may lie past sqrt(k (h + 2)).
     return brentq(condition, 1e-6, math.sqrt(k * (rows + 2)) + 5, xtol=1e-10)
 
 
