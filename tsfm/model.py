@@ -343,7 +343,7 @@ class TSModel(nn.Module):
             values = values.permute(0, 2, 1).reshape(batch_size * channels, -1, 1)
         batch: dict[str, torch.Tensor] = {"past_values": values}
         if self.feature_providers:
-            from .data.calendar import compute_feature
+            from .data.calendar import compute_feature  # lazy: `import tsfm` stays free of tsfm.data/pandas
 
             source = context if history is None else history
             series = values if history is None else _as_batch(history)
