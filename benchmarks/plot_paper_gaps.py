@@ -7,7 +7,7 @@ reports under benchmarks/results/ (nothing is re-run).
 Rows (a row per variant, a column per dataset x horizon; blank = not run):
   FilterTS (default, chained)            filterts_ett.json
   FilterTS (official code, seed 2021)    filterts_ett_official.json
-  SCFormer (issue grid)                  scformer_ett.json, the "triangular"/"conv" rows
+  SCFormer (issue grid)                  scformer_ett.json, the rows of each data set's preset variant
   Peri-midFormer L=96 (+ L=512 ETTh1-96) perimidformer_ett.json
   Peri-midFormer + calendar / official   perimidformer_ett_calendar.json, _official.json
 """
@@ -19,6 +19,8 @@ import json
 from pathlib import Path
 
 import numpy as np
+from tsfm_scformer.presets import ETT_PRESETS
+from tsfm_scformer.presets import PRESETS as SCFORMER_PRESETS
 
 RESULTS = Path(__file__).resolve().parent / "results"
 DATASETS = ("ETTh1", "ETTh2", "ETTm1", "ETTm2")
@@ -41,24 +43,21 @@ def collect() -> list[tuple[str, dict[tuple[str, int], float], float]]:
     filterts = {(r["dataset"], r["prediction_length"]): _gap(r) for r in _rows("filterts_ett")}
     out.append(("FilterTS default (chained)", filterts, 2.0))
     official = {(r["dataset"], r["prediction_length"]): _gap(r) for r in _rows("filterts_ett_official")
-                if int(r.get("seed", 2021)) == 2021}
+                if int(r["seed"]) == 2021}
     out.append(("FilterTS official code, seed 2021", official, 2.0))
     scformer = {}
     for r in _rows("scformer_ett"):
-        main = "triangular" if r["dataset"].startswith("ETTh") else "conv"
-        if r.get("setting") == main:
+        # The grid's row of a cell is the variant of the authors' script for its data set.
+        if r.get("setting") == SCFORMER_PRESETS[ETT_PRESETS[r["dataset"]]]["variant"]:
             scformer[(r["dataset"], r["prediction_length"])] = _gap(r)
     out.append(("SCFormer (issue grid)", scformer, 2.0))
-    for report, label in (("perimidformer_ett", "Peri-midFormer L=96"),
+    for report, label in (("perimidformer_ett", "Peri-midFormer"),
                           ("perimidformer_ett_calendar", "Peri-midFormer + calendar"),
                           ("perimidformer_ett_official", "Peri-midFormer official toggles")):
         rows = _rows(report)
-        cells = {(r["dataset"], r["prediction_length"]): _gap(r) for r in rows if r["context_length"] == 96}
-        if cells:
-            out.append((label, cells, 3.0))
-        long = {(r["dataset"], r["prediction_length"]): _gap(r) for r in rows if r["context_length"] == 512}
-        if long:
-            out.append((label.replace("L=96", "L=512"), long, 3.0))
+        for lookback in sorted({r["context_length"] for r in rows}):
+            cells = {(r["dataset"], r["prediction_length"]): _gap(r) for r in rows if r["context_length"] == lookback}
+            out.append((f"{label} L={lookback}", cells, 3.0))
     return out
 
 
