@@ -50,6 +50,11 @@ def test_training_reduces_validation_loss_and_writes_log(tmp_path):
     assert [r["epoch"] for r in records if r["event"] == "epoch"] == [0, 1, 2]
     assert any(r["event"] == "step" for r in records)
     assert (tmp_path / "best" / "model.safetensors").is_file()
+    # A fresh run in the same folder (resume=False) writes its own log, not an appended one.
+    Trainer(TrainingConfig(output_dir=str(tmp_path), epochs=1, learning_rate=1e-2, progress=False,
+                           resume=False)).fit(model, WindowDataset(series[:500], 32, 8), val)
+    records = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines()]
+    assert [r["epoch"] for r in records if r["event"] == "epoch"] == [0]
 
 
 def test_early_stopping_stops_after_patience(tmp_path):

@@ -202,6 +202,9 @@ class Trainer:
         steps_per_epoch = cfg.steps_per_epoch or math.ceil(len(train_loader) / cfg.gradient_accumulation_steps)
         total_steps = cfg.max_steps or steps_per_epoch * cfg.epochs
         log_path = out / LOG_NAME
+        if state.global_step == 0 and accelerator.is_main_process:
+            # A run that starts from step 0 starts its own log; only a resumed run continues one.
+            log_path.unlink(missing_ok=True)
         result = TrainResult(0, state.global_step, state.best_val, False, state.history, str(out))
         unwrapped = accelerator.unwrap_model(model)
 
