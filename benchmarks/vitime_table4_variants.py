@@ -47,6 +47,12 @@ def main() -> None:
     for p in (-1.0, -1.5, -2.0, -2.5, -3.0):
         fit = worst(lambda ms, k, p=p: math.sqrt(2 / math.pi) * k ** p * math.exp(-ms * ms / (2 * k)))
         print(f"fitted factor: sqrt(2/pi) k^{p:+.1f} exp(-MS^2/2k)          {fit:.3f}")
+    # Eq. 32 is invariant under MS -> MS / sqrt(k): every column divided by sqrt(k) should equal k = 1.
+    ks = sorted({k for _, k in PAPER_TABLE4})
+    print("\nTable 4 divided by sqrt(k)  (eq. 32 predicts equal columns)")
+    print("   h  " + "  ".join(f"k={k:<4g}" for k in ks))
+    for rows in sorted({h for h, _ in PAPER_TABLE4}):
+        print(f"{rows:4d}  " + "  ".join(f"{PAPER_TABLE4[(rows, k)] / math.sqrt(k):6.3f}" for k in ks))
 
 
 if __name__ == "__main__":
