@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import pandas as pd
@@ -42,3 +44,15 @@ def small_csv(tmp_path) -> Path:
     path = tmp_path / "small.csv"
     frame.to_csv(path, index=False)
     return path
+
+
+@pytest.fixture
+def load_recipe():
+    """load_recipe("reproduce_scformer") -> the script recipes/reproduce_scformer.py as a module."""
+    def load(name: str) -> ModuleType:
+        spec = importlib.util.spec_from_file_location(f"recipe_{name}", REPO / "recipes" / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    return load

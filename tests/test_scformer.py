@@ -270,15 +270,9 @@ def test_fixed_channel_embedding_is_not_trained_but_is_saved(tmp_path):
     assert not loaded.embedding.channel.requires_grad
 
 
-def test_reproduce_recipe_names_every_override_in_the_row_setting():
+def test_reproduce_recipe_names_every_override_in_the_row_setting(load_recipe):
     # A variant must never overwrite the main grid's row: each override shows in `setting`.
-    import importlib.util
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parents[1] / "recipes" / "reproduce_scformer.py"
-    spec = importlib.util.spec_from_file_location("reproduce_scformer", path)
-    recipe = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(recipe)
+    recipe = load_recipe("reproduce_scformer")
     args = recipe.parse_args(["--datasets", "ETTh1", "--horizons", "720", "--hippo-mode", "full",
                               "--set", "train_channel_embedding=false", "--set", "hippo_alignment=window_start"])
     [(dataset, horizon, setting, overrides)] = recipe.cells(args)
