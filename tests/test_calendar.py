@@ -3,6 +3,8 @@ them, and Peri-midFormer's optional Linear(marks -> C) input (conformance includ
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -46,6 +48,12 @@ def test_bad_names_and_missing_timestamps_are_refused():
         provider.compute(np.zeros((10, 1)), 4)
     with pytest.raises(InputValidationError, match="9 timestamps for a series of 10"):
         provider.compute(np.zeros((10, 1)), 4, pd.date_range("2021", periods=9, freq="h"))
+    with pytest.raises(InputValidationError, match="shorter than the context length 12"):
+        provider.compute(np.zeros((10, 1)), 12, pd.date_range("2021", periods=10, freq="h"))
+    with pytest.raises(InputValidationError, match="unparseable"):
+        calendar_features(["2021-01-01 00:00", "not a date"], HOURLY)
+    np.testing.assert_array_equal(calendar_features(["2021-03-01 05:00"], HOURLY),  # strings parse
+                                  calendar_features(pd.DatetimeIndex(["2021-03-01 05:00"]), HOURLY))
 
 
 def test_provider_rows_are_the_context_steps_features():
@@ -105,15 +113,8 @@ def test_perimidformer_reads_the_calendar(tmp_path):
         model.forecast(values)
 
 
-def test_perimidformer_recipe_reports_the_calendar_and_overrides(tmp_path, monkeypatch):
-    import importlib.util
-    import json
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parents[1] / "recipes" / "reproduce_perimidformer.py"
-    spec = importlib.util.spec_from_file_location("reproduce_perimidformer", path)
-    recipe = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(recipe)
+def test_perimidformer_recipe_reports_the_calendar_and_overrides(tmp_path, monkeypatch, load_recipe):
+    recipe = load_recipe("reproduce_perimidformer")
     monkeypatch.setattr(recipe, "RESULTS_DIR", tmp_path)
     args = recipe.parse_args(["--report", "cal", "--time-features", "hourly"])
     assert args.time_features == "hourly"
@@ -139,14 +140,8 @@ def test_perimidformer_recipe_reports_the_calendar_and_overrides(tmp_path, monke
     assert (tmp_path / "cal.md").read_text().split("\n| ETTh2")[1:] == table.split("\n| ETTh2")[1:]
 
 
-def test_perimidformer_recipe_names_the_calendar_however_it_was_asked_for():
-    import importlib.util
-    from pathlib import Path
-
-    path = Path(__file__).resolve().parents[1] / "recipes" / "reproduce_perimidformer.py"
-    spec = importlib.util.spec_from_file_location("reproduce_perimidformer_labels", path)
-    recipe = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(recipe)
+def test_perimidformer_recipe_names_the_calendar_however_it_was_asked_for(load_recipe):
+    recipe = load_recipe("reproduce_perimidformer")
     assert recipe.calendar_label(None) == "none"
     assert recipe.calendar_label(list(HOURLY)) == "hourly"  # --time-features or --backbone-kwargs alike
     assert recipe.calendar_label(["hour_of_day"]) == "hour_of_day"
