@@ -195,7 +195,10 @@ def main(argv: list[str]) -> int:
         compare_period_rules(args)
         return 0
     if args.rewrite_report:
-        write_rows(args, json.loads((RESULTS_DIR / f"{args.report}.json").read_text())["rows"])
+        path = RESULTS_DIR / f"{args.report}.json"
+        if not path.is_file():
+            raise SystemExit(f"--rewrite-report: no report {path} to re-render")
+        write_rows(args, json.loads(path.read_text())["rows"])
         return 0
     for lookback in args.lookbacks:
         for dataset in args.datasets:

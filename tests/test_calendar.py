@@ -138,6 +138,11 @@ def test_perimidformer_recipe_reports_the_calendar_and_overrides(tmp_path, monke
     finally:
         torch.set_num_threads(threads)
     assert (tmp_path / "cal.md").read_text().split("\n| ETTh2")[1:] == table.split("\n| ETTh2")[1:]
+    try:
+        with pytest.raises(SystemExit, match="no report"):
+            recipe.main(["--report", "missing", "--rewrite-report"])
+    finally:
+        torch.set_num_threads(threads)
 
 
 def test_perimidformer_recipe_names_the_calendar_however_it_was_asked_for(load_recipe):
